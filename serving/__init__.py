@@ -1,0 +1,1 @@
+"""zongjie serving: a trained artifact in, predictions out (CLI, HTTP API, batch labeller)."""

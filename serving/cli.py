@@ -1,0 +1,182 @@
+"""The `zongjie` command: parses arguments, calls one library function, prints the result.
+
+This module is the composition root: the one place outside training/ that calls the trainer.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from training.errors import ZongjieError
+
+from .settings import Settings
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def cmd_labels_check(args, settings: Settings) -> int:
+    from training.checks import check_labels
+
+    path = args.path or settings.labels_dir
+    problems = check_labels(path)
+    for problem in problems:
+        print(problem)
+    errors = [p for p in problems if not p.warning]
+    warnings = len(problems) - len(errors)
+    print(f"{len(errors)} problem(s), {warnings} warning(s) in {path}" if problems
+          else f"{path}: all records valid")
+    return 1 if errors else 0
+
+
+def cmd_labels_stats(args, settings: Settings) -> int:
+    from training.checks import label_stats, stats_table
+    from training.dataset import load_records
+
+    print(stats_table(label_stats(load_records(args.path or settings.labels_dir))))
+    return 0
+
+
+def cmd_train(args, settings: Settings) -> int:
+    from training.report import render_text
+    from training.train import TrainSettings, train
+
+    result = train(labels_dir=args.labels or settings.labels_dir,
+                   models_dir=args.models or settings.models_dir,
+                   settings=TrainSettings(learning_curve=not args.no_learning_curve),
+                   force=args.force, promote=args.promote)
+    if args.json:
+        _print_json({"version": result.version, "reused": result.reused,
+                     "promoted": result.promoted, "report": result.report})
+        return 0
+    if result.reused:
+        print(f"Training data and settings unchanged: reusing model {result.version} "
+              "(use --force to train again)")
+    print(render_text(result.report))
+    print(f"\nsaved in {result.path}" + (" (report.html there)" if not result.reused else ""))
+    if result.promoted:
+        print(f"model {result.version} is now in service (models/CURRENT)")
+    return 0
+
+
+def cmd_evaluate(args, settings: Settings) -> int:
+    from training.report import metrics_text
+    from training.scoring import evaluate_file
+
+    metrics = evaluate_file(models_dir=args.models or settings.models_dir, version=args.model,
+                            data=args.data)
+    if args.json:
+        _print_json(metrics)
+    else:
+        print(metrics_text(metrics, f"model {metrics['model']} on {metrics['data']}"))
+    return 0
+
+
+def cmd_classify(args, settings: Settings) -> int:
+    from training import artifact
+
+    from .predictor import Predictor
+
+    text = args.text if args.text is not None else sys.stdin.read()
+    paragraphs = [p.strip() for p in text.splitlines() if p.strip()]
+    if not paragraphs:
+        raise ZongjieError("nothing to classify: give TEXT or pipe paragraphs on standard input")
+    models_dir = args.models or settings.models_dir
+    loaded = (artifact.load_version(models_dir, args.model) if args.model
+              else artifact.load_current(models_dir))
+    predictor = Predictor(loaded)
+    predictions = predictor.predict(paragraphs)
+    if args.json:
+        _print_json({"model": predictor.version, "results": [
+            {"text": t, "labels": p.labels, "scores": p.scores} for t, p in zip(paragraphs, predictions)]})
+        return 0
+    for text, pred in zip(paragraphs, predictions):
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        print(f"{'、'.join(pred.labels) or '(无标签)'}\t{shown}")
+        print("    " + "  ".join(f"{k} {v:.2f}" for k, v in pred.scores.items()))
+    return 0
+
+
+def cmd_models_list(args, settings: Settings) -> int:
+    from training import artifact
+
+    models_dir = args.models or settings.models_dir
+    versions = artifact.list_versions(models_dir)
+    if not versions:
+        print(f"no models in {models_dir} (run `zongjie train`)")
+        return 0
+    current = artifact.current_version(models_dir)
+    print(f"  {'version':<26} {'created':<26} {'macro-F1':>8} {'micro-F1':>8} {'seed macro':>10} records")
+    for m in versions:
+        h = m.get("metrics", {})
+        mark = "*" if m["version"] == current else " "
+        print(f"{mark} {m['version']:<26} {m.get('created', ''):<26} {h.get('macro_f1', 0):>8.3f} "
+              f"{h.get('micro_f1', 0):>8.3f} {h.get('seed_macro_f1', 0):>10.3f} "
+              f"{m.get('data', {}).get('records', '')}")
+    print("(* = in service)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zongjie", description=(
+        "Tag the paragraphs of Chinese education-bureau work reports "
+        "(基建 资助 德育 安全 师资 / 问题 计划)."))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    labels = sub.add_parser("labels", help="check and count the labelled data")
+    lsub = labels.add_subparsers(dest="labels_command", required=True, metavar="ACTION")
+    p = lsub.add_parser("check", help="validate every file under labels/ (exit 1 on problems)")
+    p.add_argument("path", nargs="?", type=Path, help="labels folder (default: labels/)")
+    p.set_defaults(func=cmd_labels_check)
+    p = lsub.add_parser("stats", help="records, docs and per-label counts (seed vs authored)")
+    p.add_argument("path", nargs="?", type=Path, help="labels folder (default: labels/)")
+    p.set_defaults(func=cmd_labels_stats)
+
+    p = sub.add_parser("train", help="train and evaluate a model version from labels/")
+    p.add_argument("--labels", type=Path, help="labels folder (default: $ZONGJIE_LABELS_DIR or labels/)")
+    p.add_argument("--models", type=Path, help="models folder (default: $ZONGJIE_MODELS_DIR or models/)")
+    p.add_argument("--promote", action="store_true", help="put the new version in service")
+    p.add_argument("--force", action="store_true", help="train even if data and settings are unchanged")
+    p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="score a labelled JSONL file with a saved model")
+    p.add_argument("--model", help="model version (default: the one in service)")
+    p.add_argument("--data", required=True, type=Path, help="labelled JSON Lines file")
+    p.add_argument("--models", type=Path, help="models folder")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("classify", help="labels and scores for TEXT (or one paragraph per stdin line)")
+    p.add_argument("text", nargs="?", help="paragraph text; read standard input when absent")
+    p.add_argument("--model", help="model version (default: the one in service)")
+    p.add_argument("--models", type=Path, help="models folder")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_classify)
+
+    models = sub.add_parser("models", help="the trained model versions")
+    msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    p = msub.add_parser("list", help="versions with their headline metrics")
+    p.add_argument("--models", type=Path, help="models folder")
+    p.set_defaults(func=cmd_models_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, Settings())
+    except ZongjieError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""A loaded model answering questions: labels and scores for paragraphs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.artifact import LoadedModel
+from training.model import decide
+
+
+@dataclass(frozen=True)
+class Prediction:
+    labels: list[str]
+    scores: dict[str, float]
+
+
+class Predictor:
+    """Wraps one loaded model version; safe to share between threads (no mutable state)."""
+
+    def __init__(self, loaded: LoadedModel):
+        self.loaded = loaded
+        self.version = loaded.version
+        self.labels = list(loaded.metadata["labels"])
+        self.thresholds = loaded.pipeline[-1].thresholds_
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        return self.loaded.pipeline.predict_proba(texts)
+
+    def predict(self, texts: list[str]) -> list[Prediction]:
+        if not texts:
+            return []
+        S = self.scores(texts)
+        P = decide(S, self.thresholds, self.labels)
+        return [Prediction(labels=[lab for lab, on in zip(self.labels, p) if on],
+                           scores={lab: round(float(s), 6) for lab, s in zip(self.labels, row)})
+                for row, p in zip(S, P)]

@@ -1,0 +1,1 @@
+"""zongjie training: labelled paragraphs in, a versioned model artifact out."""

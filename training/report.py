@@ -1,0 +1,106 @@
+"""Rendering of evaluation reports: a plain-text table and a small HTML page with SVG plots."""
+from __future__ import annotations
+
+import html
+
+from .labelset import LABELS
+
+
+def _w(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(_w(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [c + " " * (w - _w(c)) if i == 0 else " " * (w - _w(c)) + c
+                 for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def metrics_text(m: dict, title: str = "") -> str:
+    """Per-label precision/recall/F1/support, then the overall figures and the top confusions."""
+    rows = [["label", "precision", "recall", "F1", "support"]]
+    for label in LABELS:
+        p = m["per_label"][label]
+        rows.append([label, f"{p['precision']:.3f}", f"{p['recall']:.3f}", f"{p['f1']:.3f}",
+                     str(p["support"])])
+    out = [title] if title else []
+    out.append(_table(rows))
+    line = (f"micro-F1 {m['micro_f1']:.3f}   macro-F1 {m['macro_f1']:.3f}   "
+            f"exact match {m['exact_match']:.3f}   paragraphs {m['paragraphs']}")
+    if "brier" in m:
+        line += f"\nBrier {m['brier']:.4f}   ECE {m['ece']:.4f}"
+    out.append(line)
+    if m.get("confusions"):
+        out.append("most frequent errors (true → predicted): " + "; ".join(
+            f"{c['true']}→{c['predicted']} ×{c['count']}" for c in m["confusions"][:6]))
+    return "\n".join(out)
+
+
+def render_text(report: dict) -> str:
+    """The training report as printed by `zongjie train`."""
+    parts = [f"model {report.get('version', '(not saved)')} — {report['evaluation']}",
+             "data: {records} records in {docs} docs ({seed_records} seed, "
+             "{authored_records} authored)".format(**report["data"]), "",
+             metrics_text(report["overall"], "ALL PARAGRAPHS")]
+    for key, title in (("seed", "SEED-DOCUMENT PARAGRAPHS (real reports)"),
+                       ("authored", "AUTHORED PARAGRAPHS (optimistic)")):
+        if report.get(key):
+            m = report[key]
+            parts.append(f"\n{title}: micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
+                         f"exact {m['exact_match']:.3f}  ({m['paragraphs']} paragraphs)")
+            parts.append("  per-label F1: " + "  ".join(
+                f"{label} {m['per_label'][label]['f1']:.2f}" for label in LABELS))
+    parts.append("\nthresholds: " + "  ".join(f"{k} {v:.2f}" for k, v in report["thresholds"].items()))
+    if report.get("learning_curve"):
+        parts.append("learning curve (share of training docs → macro-F1 / micro-F1): " + "  ".join(
+            f"{int(p['fraction'] * 100)}% {p['macro_f1']:.3f}/{p['micro_f1']:.3f}"
+            for p in report["learning_curve"]))
+    return "\n".join(parts)
+
+
+def _bars(m: dict) -> str:
+    width, row = 420, 26
+    out = [f'<svg width="{width + 80}" height="{row * len(LABELS) + 10}" role="img">']
+    for i, label in enumerate(LABELS):
+        f1 = m["per_label"][label]["f1"]
+        y = 5 + i * row
+        out.append(f'<text x="0" y="{y + 16}">{label}</text>'
+                   f'<rect x="50" y="{y}" width="{f1 * width:.1f}" height="{row - 6}" fill="#4a7ebb"/>'
+                   f'<text x="{55 + f1 * width:.1f}" y="{y + 16}">{f1:.2f}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _reliability(bins: list[dict]) -> str:
+    size, pad = 300, 30
+    out = [f'<svg width="{size + 2 * pad}" height="{size + 2 * pad}" role="img">',
+           f'<rect x="{pad}" y="{pad}" width="{size}" height="{size}" fill="none" stroke="#999"/>',
+           f'<line x1="{pad}" y1="{pad + size}" x2="{pad + size}" y2="{pad}" stroke="#bbb" '
+           'stroke-dasharray="4"/>']
+    points = " ".join(f"{pad + b['mean_score'] * size:.1f},{pad + size - b['observed'] * size:.1f}"
+                      for b in bins)
+    out.append(f'<polyline points="{points}" fill="none" stroke="#c0392b" stroke-width="2"/>')
+    for b in bins:
+        out.append(f'<circle cx="{pad + b["mean_score"] * size:.1f}" '
+                   f'cy="{pad + size - b["observed"] * size:.1f}" r="3" fill="#c0392b">'
+                   f'<title>{b["count"]} scores</title></circle>')
+    out.append(f'<text x="{pad}" y="{2 * pad + size - 5}">predicted score →</text>'
+               f'<text x="2" y="{pad - 8}">observed frequency</text></svg>')
+    return "".join(out)
+
+
+def render_html(report: dict) -> str:
+    """A self-contained page: the text report, per-label F1 bars, a reliability diagram."""
+    overall = report["overall"]
+    return ("<!doctype html><meta charset='utf-8'><title>zongjie model report</title>"
+            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+            "pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style>"
+            f"<h1>Model {html.escape(report.get('version', ''))}</h1>"
+            f"<h2>Per-label F1 (grouped cross-validation)</h2>{_bars(overall)}"
+            f"<h2>Reliability diagram (ECE {overall.get('ece', 0):.3f})</h2>"
+            f"{_reliability(overall.get('reliability', []))}"
+            f"<h2>Full report</h2><pre>{html.escape(render_text(report))}</pre>")

@@ -1,0 +1,147 @@
+"""The trainer: labelled records in, an evaluated and versioned model artifact out."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import artifact
+from .crossval import choose_thresholds, learning_curve, nested_predictions
+from .dataset import Record, load_records
+from .features import read_dictionary
+from .labelset import LABELS
+from .metrics import compute_metrics
+from .model import build_pipeline
+from .report import render_html, render_text
+
+DICTIONARY_FILE = "dictionary.txt"
+TRAINER_REVISION = 1  # bump when a code change alters what the same data and settings produce
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    C: float = 8.0
+    class_weight: str | None = None
+    char_ngrams: tuple[int, int] = (1, 3)
+    min_df: int = 2
+    folds: int = 5
+    inner_folds: int = 3
+    learning_curve: bool = True
+
+
+@dataclass
+class TrainResult:
+    version: str
+    path: Path
+    reused: bool
+    report: dict
+    promoted: bool = False
+    metadata: dict = field(default_factory=dict)
+
+
+def label_matrix(records: list[Record]) -> np.ndarray:
+    return np.array([[int(label in r.labels) for label in LABELS] for r in records], dtype=int)
+
+
+def fingerprint(records: list[Record], words: tuple[str, ...], settings: TrainSettings) -> str:
+    """Hash of everything that decides the model: the records, the dictionary, the settings."""
+    digest = hashlib.sha256()
+    payload = {"records": sorted((r.id, r.text, list(r.labels), r.doc) for r in records),
+               "dictionary": list(words), "settings": asdict(settings),
+               "labels": list(LABELS), "revision": TRAINER_REVISION}
+    digest.update(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def load_training_data(labels_dir: str | Path) -> tuple[list[Record], tuple[str, ...]]:
+    records = load_records(labels_dir)
+    path = Path(labels_dir) / DICTIONARY_FILE
+    words = read_dictionary(path) if path.exists() else ()
+    return records, words
+
+
+def make_pipeline(words: tuple[str, ...], settings: TrainSettings, thresholds=None):
+    return build_pipeline(domain_words=words, C=settings.C, class_weight=settings.class_weight,
+                          thresholds=thresholds, char_ngrams=tuple(settings.char_ngrams),
+                          min_df=settings.min_df)
+
+
+def _subset_metrics(mask: np.ndarray, Y, P, S) -> dict | None:
+    return compute_metrics(Y[mask], P[mask], S[mask]) if mask.any() else None
+
+
+def evaluate_records(records: list[Record], words: tuple[str, ...], settings: TrainSettings) -> tuple[dict, np.ndarray]:
+    """The grouped cross-validation report and the thresholds for the final model."""
+    texts = [r.text for r in records]
+    Y = label_matrix(records)
+    groups = np.array([r.doc for r in records])
+    pipeline = make_pipeline(words, settings)
+    S, P = nested_predictions(texts, Y, groups, pipeline, n_splits=settings.folds,
+                              inner_splits=settings.inner_folds)
+    thresholds = choose_thresholds(Y, S)
+    seed = np.array([r.is_seed for r in records])
+    report = {
+        "evaluation": f"grouped {settings.folds}-fold cross-validation by doc; thresholds tuned "
+                      f"inside each training fold ({settings.inner_folds}-fold)",
+        "overall": compute_metrics(Y, P, S),
+        "seed": _subset_metrics(seed, Y, P, S),
+        "authored": _subset_metrics(~seed, Y, P, S),
+        "thresholds": dict(zip(LABELS, map(float, thresholds))),
+        "data": {"records": len(records), "docs": int(len(set(groups))),
+                 "seed_records": int(seed.sum()), "authored_records": int((~seed).sum())},
+    }
+    if settings.learning_curve:
+        report["learning_curve"] = learning_curve(texts, Y, groups, pipeline,
+                                                  n_splits=settings.folds, thresholds=thresholds)
+    return report, thresholds
+
+
+def find_version(models_dir: str | Path, fp: str) -> dict | None:
+    matches = [m for m in artifact.list_versions(models_dir) if m.get("fingerprint") == fp]
+    return matches[-1] if matches else None
+
+
+def headline(report: dict) -> dict:
+    overall = report["overall"]
+    out = {"macro_f1": overall["macro_f1"], "micro_f1": overall["micro_f1"],
+           "exact_match": overall["exact_match"], "ece": overall.get("ece")}
+    if report.get("seed"):
+        out["seed_macro_f1"] = report["seed"]["macro_f1"]
+    return out
+
+
+def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSettings = TrainSettings(),
+          force: bool = False, promote: bool = False, now: datetime | None = None) -> TrainResult:
+    """Train (or reuse) the model for the labels folder; optionally put it in service."""
+    records, words = load_training_data(labels_dir)
+    fp = fingerprint(records, words, settings)
+    existing = None if force else find_version(models_dir, fp)
+    if existing is not None:
+        version = existing["version"]
+        path = artifact.version_dir(models_dir, version)
+        report = json.loads((path / "report.json").read_text("utf-8"))
+        result = TrainResult(version, path, reused=True, report=report, metadata=existing)
+    else:
+        report, thresholds = evaluate_records(records, words, settings)
+        model = make_pipeline(words, settings, thresholds=thresholds)
+        model.fit([r.text for r in records], label_matrix(records))
+        when = now or datetime.now(timezone.utc)
+        version = artifact.new_version_name(fp, when)
+        report["version"] = version
+        metadata = {"created": when.isoformat(timespec="seconds"), "labels": list(LABELS),
+                    "thresholds": report["thresholds"], "metrics": headline(report),
+                    "fingerprint": fp, "settings": asdict(settings), "data": report["data"],
+                    "dictionary_terms": len(words)}
+        files = {"report.json": json.dumps(report, ensure_ascii=False, indent=2),
+                 "report.html": render_html(report), "report.txt": render_text(report)}
+        path = artifact.write_version(models_dir, version, model, metadata, files)
+        result = TrainResult(version, path, reused=False, report=report,
+                             metadata=artifact.read_metadata(models_dir, version))
+    if promote:
+        artifact.set_current(models_dir, version)
+        result.promoted = True
+    return result
