@@ -120,6 +120,33 @@ def cmd_models_list(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args, settings: Settings) -> int:
+    import os
+
+    import uvicorn
+
+    from training import artifact
+
+    models_dir = args.models or settings.models_dir
+    labels_dir = args.labels or settings.labels_dir
+    if artifact.current_version(models_dir) is None:
+        from training.train import TrainSettings, train
+
+        print(f"No model in service in {models_dir}: training the default model from {labels_dir} …",
+              flush=True)
+        result = train(labels_dir=labels_dir, models_dir=models_dir,
+                       settings=TrainSettings(learning_curve=False), promote=True)
+        headline = result.report["overall"]
+        print(f"model {result.version}: macro-F1 {headline['macro_f1']:.3f}, "
+              f"micro-F1 {headline['micro_f1']:.3f} (grouped CV); now in service", flush=True)
+    # Workers are separate processes that read their settings from the environment.
+    os.environ["ZONGJIE_MODELS_DIR"] = str(Path(models_dir).resolve())
+    print(f"zongjie serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
+    uvicorn.run("serving.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level=args.log_level, access_log=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zongjie", description=(
         "Tag the paragraphs of Chinese education-bureau work reports "
@@ -157,6 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=Path, help="models folder")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("serve", help="run the HTTP API (trains the default model first if none)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--models", type=Path, help="models folder")
+    p.add_argument("--labels", type=Path, help="labels folder used when no model exists yet")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=cmd_serve)
 
     models = sub.add_parser("models", help="the trained model versions")
     msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")

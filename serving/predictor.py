@@ -1,6 +1,7 @@
 """A loaded model answering questions: labels and scores for paragraphs."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,18 @@ class Predictor:
         self.version = loaded.version
         self.labels = list(loaded.metadata["labels"])
         self.thresholds = loaded.pipeline[-1].thresholds_
+        self._explainer = None
+        self._lock = threading.Lock()
+
+    @property
+    def explainer(self):
+        """Built on first use: it needs the feature names, which take a moment to collect."""
+        with self._lock:
+            if self._explainer is None:
+                from .explain import Explainer
+
+                self._explainer = Explainer(self.loaded.pipeline, self.labels)
+        return self._explainer
 
     def scores(self, texts: list[str]) -> np.ndarray:
         return self.loaded.pipeline.predict_proba(texts)

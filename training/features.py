@@ -1,11 +1,14 @@
 """Text to features: normalisation, jieba words with the domain dictionary, character n-grams."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
 import threading
 import unicodedata
+
+import numpy as np
 
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -23,6 +26,34 @@ def normalize_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def normalize_with_offsets(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`normalize_text` plus, for each output character, the span of the input it came from."""
+    chars: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for i, ch in enumerate(text):
+        for out in unicodedata.normalize("NFKC", ch).lower():
+            chars.append(out)
+            spans.append((i, i + 1))
+    folded, folded_spans = _substitute("".join(chars), spans, _NUMBER, "0")
+    folded, folded_spans = _substitute(folded, folded_spans, _SPACE, " ")
+    start = len(folded) - len(folded.lstrip())
+    end = len(folded.rstrip())
+    return folded[start:end], folded_spans[start:end]
+
+
+def _substitute(text, spans, pattern, replacement):
+    out, out_spans, last = [], [], 0
+    for m in pattern.finditer(text):
+        out.append(text[last:m.start()])
+        out_spans.extend(spans[last:m.start()])
+        out.append(replacement)
+        out_spans.append((spans[m.start()][0], spans[m.end() - 1][1]))
+        last = m.end()
+    out.append(text[last:])
+    out_spans.extend(spans[last:])
+    return "".join(out), out_spans
+
+
 class TextNormalizer(TransformerMixin, BaseEstimator):
     """Pipeline step applying `normalize_text` to every paragraph (stateless)."""
 
@@ -35,11 +66,15 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
 
 _TOKENIZERS: dict[str, object] = {}
 _TOKENIZERS_LOCK = threading.Lock()
+_DICTIONARIES: dict[str, tuple[str, ...]] = {}
 
 
-def _tokenizer(words: tuple[str, ...]):
+def dictionary_key(words: tuple[str, ...]) -> str:
+    return hashlib.sha1("\n".join(words).encode("utf-8")).hexdigest()
+
+
+def _tokenizer(key: str, words: tuple[str, ...]):
     """One jieba tokenizer per domain dictionary per process, built on first use."""
-    key = hashlib.sha1("\n".join(words).encode("utf-8")).hexdigest()
     tok = _TOKENIZERS.get(key)
     if tok is None:
         with _TOKENIZERS_LOCK:
@@ -56,6 +91,14 @@ def _tokenizer(words: tuple[str, ...]):
     return tok
 
 
+@functools.lru_cache(maxsize=50_000)
+def _cut(key: str, text: str) -> tuple[str, ...]:
+    # Cached: cross-validation segments the same paragraphs many times; `key` names the
+    # domain dictionary, so entries made with two dictionaries never mix.
+    tok = _tokenizer(key, _DICTIONARIES[key])
+    return tuple(w for w in tok.lcut(text, HMM=False) if _TOKEN.search(w))
+
+
 class JiebaWords:
     """Analyzer for TfidfVectorizer: jieba words (domain dictionary included) and word bigrams.
 
@@ -68,8 +111,11 @@ class JiebaWords:
         self.bigrams = bigrams
 
     def tokens(self, text: str) -> list[str]:
-        tok = _tokenizer(self.words)
-        return [w for w in tok.lcut(text, HMM=False) if _TOKEN.search(w)]
+        key = self.__dict__.get("_key")
+        if key is None:
+            key = self._key = dictionary_key(self.words)
+            _DICTIONARIES[key] = self.words
+        return list(_cut(key, text))
 
     def __call__(self, text: str) -> list[str]:
         words = self.tokens(text)
@@ -77,8 +123,11 @@ class JiebaWords:
             words = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
         return words
 
+    def __getstate__(self) -> dict:
+        return {"words": self.words, "bigrams": self.bigrams}
+
     def __eq__(self, other) -> bool:
-        return type(other) is type(self) and other.__dict__ == self.__dict__
+        return type(other) is type(self) and other.__getstate__() == self.__getstate__()
 
     def __hash__(self) -> int:
         return hash((self.words, self.bigrams))
@@ -91,9 +140,9 @@ def build_features(*, domain_words: tuple[str, ...], char_ngrams: tuple[int, int
                    min_df: int = 2) -> FeatureUnion:
     """TF-IDF over jieba words and over character n-grams, side by side."""
     words = TfidfVectorizer(analyzer=JiebaWords(domain_words), min_df=min_df, sublinear_tf=True,
-                            lowercase=False, dtype="float64")
+                            lowercase=False, dtype=np.float64)
     chars = TfidfVectorizer(analyzer="char", ngram_range=char_ngrams, min_df=min_df,
-                            sublinear_tf=True, lowercase=False, dtype="float64")
+                            sublinear_tf=True, lowercase=False, dtype=np.float64)
     return FeatureUnion([("words", words), ("chars", chars)])
 
 

@@ -1,0 +1,67 @@
+"""Request and response shapes of the HTTP API (with the examples shown at /docs)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+EXAMPLE_PARAGRAPHS = [
+    "全年新建、改扩建校舍12所，总建筑面积3.6万平方米，新增学位2400个。",
+    "下半年，我们将全面落实秋季学期学生资助政策，确保资助资金按时足额发放到位。",
+]
+
+
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"paragraphs": EXAMPLE_PARAGRAPHS, "explain": False},
+        {"text": "一是师资力量薄弱，农村学校音体美教师严重缺乏。", "explain": True}]})
+
+    paragraphs: list[StrictStr] | None = Field(None, description="段落列表（与 text 二选一）")
+    text: StrictStr | None = Field(None, description="单个段落（与 paragraphs 二选一）")
+    explain: StrictBool = Field(False, description="是否返回推高各标签的关键词及其位置")
+
+
+class DocumentRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "text": "某县教育局2023年工作总结\n一、主要工作\n（一）改善办学条件\n新建城南小学，新增学位1350个。\n"
+                "二、存在问题\n农村学校教师结构性缺编，音体美教师不足。"}]})
+
+    text: StrictStr = Field(..., description="整篇报告文本，每行一段")
+    explain: StrictBool = False
+
+
+class Term(BaseModel):
+    term: str
+    weight: float
+    spans: list[list[int]] = Field(description="[start, end) character offsets in the paragraph")
+
+
+class Result(BaseModel):
+    index: int
+    labels: list[str]
+    scores: dict[str, float]
+    explain: dict[str, list[Term]] | None = None
+
+
+class ClassifyResponse(BaseModel):
+    model: str
+    results: list[Result]
+
+
+class DocumentParagraph(Result):
+    number: int
+    text: str
+    headings: list[str]
+
+
+class DocumentResponse(BaseModel):
+    model: str
+    paragraphs: list[DocumentParagraph]
+    counts: dict[str, int]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail

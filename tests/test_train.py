@@ -1,0 +1,143 @@
+"""`zongjie train`, `models list`, `evaluate`, `classify`: artifacts, reports and their checks."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from conftest import REPO, make_labels_dir, rec, write_jsonl
+
+
+def test_train_writes_a_self_describing_version(trained):
+    folder = trained["models"] / trained["version"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "metadata.json", "model.joblib", "report.html", "report.json", "report.txt"]
+    meta = json.loads((folder / "metadata.json").read_text("utf-8"))
+    assert meta["labels"] == ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
+    assert set(meta["thresholds"]) == set(meta["labels"])
+    assert set(meta["libraries"]) >= {"python", "scikit-learn", "jieba"}
+    assert len(meta["sha256"]) == 64 and len(meta["fingerprint"]) == 64
+    assert meta["metrics"]["macro_f1"] > 0.5
+    report = json.loads((folder / "report.json").read_text("utf-8"))
+    for part in ("overall", "seed", "authored"):
+        assert set(report[part]) >= {"micro_f1", "macro_f1", "exact_match", "per_label", "brier", "ece"}
+    assert [p["fraction"] for p in report["learning_curve"]] == [0.25, 0.5, 0.75, 1.0]
+    assert report["data"] == {"records": 80, "docs": 8, "seed_records": 20, "authored_records": 60}
+    assert "<svg" in (folder / "report.html").read_text("utf-8")
+
+
+def test_unchanged_data_reuses_the_version_and_force_trains_again(cli, trained, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(trained["models"], models)
+    result = cli("train", "--labels", trained["labels"], "--models", models, "--no-learning-curve")
+    # learning-curve setting is part of the fingerprint, so that is a new version…
+    assert result.code == 0 and "reusing" not in result.out
+    result = cli("train", "--labels", trained["labels"], "--models", models)
+    assert result.out.startswith(f"Training data and settings unchanged: reusing model {trained['version']}")
+    versions = [p.name for p in models.iterdir() if p.is_dir()]
+    assert len(versions) == 2
+    result = cli("train", "--labels", trained["labels"], "--models", models, "--force")
+    assert result.code == 0
+    assert len([p for p in models.iterdir() if p.is_dir()]) == 3
+
+
+def test_training_is_deterministic(cli, trained, tmp_path):
+    result = cli("train", "--labels", trained["labels"], "--models", tmp_path / "m", "--json")
+    again = json.loads(result.out)
+    first = json.loads((trained["models"] / trained["version"] / "report.json").read_text("utf-8"))
+    assert again["report"]["overall"] == first["overall"]
+    assert again["report"]["thresholds"] == first["thresholds"]
+    text = "下半年将新建教学楼，开展防溺水教育。"
+    a = cli("classify", text, "--models", trained["models"], "--json")
+    b = cli("classify", text, "--models", tmp_path / "m", "--model", again["version"], "--json")
+    assert json.loads(a.out)["results"] == json.loads(b.out)["results"]
+
+
+def test_promote_and_models_list(cli, trained):
+    result = cli("models", "list", "--models", trained["models"])
+    assert result.code == 0
+    line = next(l for l in result.out.splitlines() if trained["version"] in l)
+    assert line.startswith("* ")
+
+
+def test_classify_text_and_stdin(cli, trained):
+    result = cli("classify", "本学期发放助学金，落实营养改善计划。", "--models", trained["models"], "--json")
+    out = json.loads(result.out)
+    assert out["model"] == trained["version"]
+    assert out["results"][0]["labels"] == ["资助"]
+    thresholds = json.loads((trained["models"] / trained["version"] / "metadata.json").read_text())["thresholds"]
+    scores = out["results"][0]["scores"]
+    assert [lab for lab in scores if scores[lab] >= thresholds[lab]] == ["资助"]
+    assert list(out["results"][0]["scores"]) == ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
+    result = cli("classify", "--models", trained["models"], stdin="招聘特岗教师50名\n\n新建教学楼一栋\n")
+    assert result.code == 0
+    assert [l.split("\t")[1] for l in result.out.splitlines() if "\t" in l] == [
+        "招聘特岗教师50名", "新建教学楼一栋"]
+    result = cli("classify", "--models", trained["models"], stdin="  \n")
+    assert result.code == 1
+    assert result.err == "Error: nothing to classify: give TEXT or pipe paragraphs on standard input\n"
+
+
+def test_evaluate_scores_any_labelled_file(cli, trained, tmp_path):
+    data = write_jsonl(tmp_path / "eval.jsonl", [
+        {"text": "新建教学楼，校舍改造。", "labels": ["基建"], "extra": 1},
+        {"text": "发放助学金，营养改善计划。", "labels": ["资助"]},
+        {"text": "召开党建工作会议。", "labels": []},
+    ])
+    result = cli("evaluate", "--models", trained["models"], "--data", data, "--json")
+    assert result.code == 0
+    metrics = json.loads(result.out)
+    assert metrics["paragraphs"] == 3 and metrics["model"] == trained["version"]
+    assert metrics["per_label"]["基建"]["support"] == 1
+    result = cli("evaluate", "--models", trained["models"], "--data", data)
+    assert "micro-F1" in result.out and "基建" in result.out
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"text": "x", "labels": ["未知"]}])
+    result = cli("evaluate", "--models", trained["models"], "--data", bad)
+    assert result.code == 1
+    assert result.err == f"Error: {bad}:1: unknown label '未知' (known: 基建, 资助, 德育, 安全, 师资, 问题, 计划)\n"
+
+
+def test_damaged_or_incompatible_models_are_refused(cli, trained, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(trained["models"], models)
+    folder = models / trained["version"]
+    meta_path = folder / "metadata.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta["libraries"]["scikit-learn"] = "0.24.2"
+    meta_path.write_text(json.dumps(meta), "utf-8")
+    result = cli("classify", "教师培训", "--models", models)
+    assert result.code == 1
+    assert result.err.startswith(f"Error: model {trained['version']} was made with scikit-learn 0.24.2, this is ")
+    with open(folder / "model.joblib", "r+b") as handle:
+        handle.seek(100)
+        handle.write(b"\0\0\0\0")
+    result = cli("classify", "教师培训", "--models", models)
+    assert result.err == (f"Error: {folder / 'model.joblib'}: model file is damaged (SHA-256 does not "
+                          "match metadata.json); retrain with `zongjie train --force`\n")
+    result = cli("classify", "教师培训", "--models", models, "--model", "../../etc")
+    assert result.err == ("Error: invalid model version '../../etc': a version is a folder name "
+                          "inside the models directory\n")
+    result = cli("classify", "教师培训", "--models", tmp_path / "empty")
+    assert result.err.startswith("Error: no model in service: ")
+
+
+def test_model_loads_in_a_fresh_process_without_the_trainer(trained):
+    code = f"""
+import sys
+from training.artifact import load_current
+m = load_current({str(trained['models'])!r})
+print(m.pipeline.predict_proba(['新建教学楼']).shape)
+bad = [n for n in ('training.train', 'training.crossval', 'serving', 'fastapi') if n in sys.modules]
+print(bad)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.split("\n")[:2] == ["(1, 7)", "[]"]
+
+
+def test_training_on_bad_labels_is_a_clear_error(cli, tmp_path):
+    labels = make_labels_dir(tmp_path / "labels", docs=3, per_doc=4)
+    path = write_jsonl(labels / "data" / "zz.jsonl", [rec(1, "招聘教师", ["师资", "教师"], doc="z")])
+    result = cli("train", "--labels", labels, "--models", tmp_path / "m")
+    assert result.code == 1
+    assert result.err == f"Error: {path}:1: unknown label '教师' (known: 基建, 资助, 德育, 安全, 师资, 问题, 计划)\n"
