@@ -147,6 +147,79 @@ def cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+class _ProgressPrinter:
+    """A progress bar on a terminal, a plain log line every few seconds otherwise."""
+
+    def __init__(self, stream, quiet: bool):
+        self.stream, self.quiet = stream, quiet
+        self.tty = stream.isatty()
+        self.last = 0.0
+
+    def __call__(self, p) -> None:
+        import time
+
+        if self.quiet or (not self.tty and time.monotonic() - self.last < 5):
+            return
+        self.last = time.monotonic()
+        rate = p.paragraphs / p.elapsed if p.elapsed else 0.0
+        left = p.files_total - p.files_done
+        eta = p.elapsed / max(1, p.files_done) * left
+        text = (f"{p.files_done}/{p.files_total} files  {p.paragraphs} paragraphs  "
+                f"{rate:,.0f} paragraphs/s  ETA {int(eta) // 60}:{int(eta) % 60:02d}")
+        if self.tty:
+            done = int(30 * p.files_done / max(1, p.files_total))
+            self.stream.write(f"\r[{'#' * done}{'.' * (30 - done)}] {text}")
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.tty and not self.quiet:
+            self.stream.write("\n")
+
+
+def cmd_tag(args, settings: Settings) -> int:
+    from training import artifact
+
+    from .batch import run_tag, summary_rows
+    from .tagger import ModelRef
+
+    models_dir = args.models or settings.models_dir
+    version = args.model or artifact.current_version(models_dir)
+    if version is None:
+        raise ZongjieError(f"no model in service in {models_dir}: run `zongjie train --promote` "
+                           "or give --model VERSION")
+    artifact.load_version(models_dir, version)  # fail now, not in every worker
+    fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out.suffix else "jsonl")
+    printer = _ProgressPrinter(sys.stderr, args.quiet)
+    try:
+        result = run_tag(args.paths, out=args.out, fmt=fmt,
+                         model=ModelRef(str(Path(models_dir).resolve()), version),
+                         workers=args.workers, resume=args.resume, overwrite=args.overwrite,
+                         dask=args.dask, on_progress=printer)
+    except KeyboardInterrupt:
+        printer.end()
+        print(f"Interrupted: what was written is kept; continue with `zongjie tag … -o {args.out} "
+              "--resume`", file=sys.stderr)
+        return 130
+    printer.end()
+    if not args.quiet:
+        rows = summary_rows(result.documents)
+        shown = rows[:201]
+        for row in shown:
+            print("\t".join(row))
+        if len(rows) > len(shown):
+            print(f"… and {len(rows) - len(shown)} more documents (the xlsx format has them all "
+                  "in its documents sheet)")
+    rate = result.paragraphs / result.seconds if result.seconds else 0
+    print(f"{result.paragraphs} paragraphs from {len(result.documents)} documents → {result.out} "
+          f"({rate:,.0f} paragraphs/s, model {version})")
+    if result.errors_path:
+        print(f"{result.failed} file(s) could not be read, {result.skipped} skipped: "
+              f"see {result.errors_path}")
+    return 2 if result.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zongjie", description=(
         "Tag the paragraphs of Chinese education-bureau work reports "
@@ -193,6 +266,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", type=Path, help="labels folder used when no model exists yet")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("tag", help="tag every paragraph of files, folders and .zip archives")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, folders, .zip archives")
+    p.add_argument("-o", "--out", required=True, type=Path, help="output file")
+    p.add_argument("--format", choices=["jsonl", "csv", "xlsx"],
+                   help="output format (default: from the output file's extension, else jsonl)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same OUT")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+    p.add_argument("--model", help="model version (default: the one in service)")
+    p.add_argument("--models", type=Path, help="models folder")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster (tcp://scheduler:8786)")
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary table")
+    p.set_defaults(func=cmd_tag)
 
     models = sub.add_parser("models", help="the trained model versions")
     msub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")

@@ -74,11 +74,16 @@ def split_lines(text: str, *, wrapped: bool | None = None) -> list[str]:
     `wrapped`: True for text known to be hard-wrapped (PDF), False to keep every line break,
     None to detect fixed-width wrapping from the line lengths.
     """
-    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", raw).strip()
-             for raw in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")]
-    lines = [line for line in lines if line and not _PAGE_NUMBER.match(line)]
+    pages = [[line for line in (re.sub(r"[ \t\u3000\xa0]+", " ", raw).strip() for raw in page.split("\n"))
+              if line and not _PAGE_NUMBER.match(line)]
+             for page in text.replace("\r\n", "\n").replace("\r", "\n").split("\f")]
+    lines = [line for page in pages for line in page]
     counts = Counter(line for line in lines if len(line) <= HEADING_MAX)
     repeated = {line for line, n in counts.items() if n >= 3 and heading_level(line) is None}
+    if len(pages) > 1:  # running headers and footers: the same first or last line on most pages
+        edges = Counter(line for page in pages if page for line in {page[0], page[-1]})
+        repeated |= {line for line, n in edges.items()
+                     if n >= 2 and n >= len(pages) / 2 and len(line) <= HEADING_MAX}
     lines = [line for line in lines if line not in repeated]
     if wrapped is False:
         return lines

@@ -1,0 +1,167 @@
+"""`zongjie tag`: run the tagging core over archives, in order, resumable, on N processes or Dask."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Callable, Iterator
+
+from training.errors import DataError
+from training.labelset import LABELS
+
+from .archive import Source, iter_sources, read_source
+from .output import Journal, RowSink, write_errors
+from .tagger import DocResult, ModelRef, resolve, tag_batch
+
+BATCH_FILES = 8
+SYNC_SECONDS = 2.0
+
+
+@dataclass
+class Progress:
+    files_total: int
+    files_done: int = 0
+    paragraphs: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+@dataclass
+class TagResult:
+    out: Path
+    errors_path: Path | None
+    documents: list[dict]
+    paragraphs: int
+    failed: int
+    skipped: int
+    resumed_documents: int
+    seconds: float
+
+
+def _batches(sources: list[Source], size: int) -> Iterator[list[Source]]:
+    it = iter(sources)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _run_local(batches, model: ModelRef, workers: int) -> Iterator[list[DocResult]]:
+    if workers <= 1:
+        for batch in batches:
+            yield tag_batch(batch, model)
+        return
+    from joblib import Parallel, delayed
+
+    # Ordered generator: results come back in input order whatever finishes first, and at most
+    # pre_dispatch batches are in flight, so memory stays bounded.
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator",
+                        pre_dispatch=f"{2 * workers}")
+    yield from parallel(delayed(tag_batch)(batch, model) for batch in batches)
+
+
+def _run_dask(batches, model: ModelRef, address: str) -> Iterator[list[DocResult]]:
+    from distributed import Client
+
+    with Client(address) as client:
+        predictor = client.scatter(resolve(model), broadcast=True)
+        window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+        pending = []
+        for batch in batches:
+            # Documents travel as bytes: workers need no access to this machine's files.
+            shipped = [Source(s.path, s.member, data=_bytes_or_none(s), error=s.error) for s in batch]
+            pending.append(client.submit(tag_batch, shipped, predictor, pure=False))
+            if len(pending) >= window:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def _bytes_or_none(source: Source) -> bytes | None:
+    try:
+        return read_source(source)
+    except Exception:  # the worker reports the reason when it tries again
+        return None
+
+
+def _summary_entry(result: DocResult, offset: int) -> dict:
+    counts: dict[str, int] = {}
+    for row in result.rows:
+        for label in row["labels"]:
+            counts[label] = counts.get(label, 0) + 1
+    return {"source": result.source.path, "member": result.source.member, "offset": offset,
+            "paragraphs": len(result.rows), "counts": counts, "error": result.error,
+            "skipped": result.skipped}
+
+
+def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelRef, workers: int = 1,
+            resume: bool = False, overwrite: bool = False, dask: str | None = None,
+            on_progress: Callable[[Progress], None] | None = None) -> TagResult:
+    """Tag every paragraph of every document under `paths` into `out`."""
+    out = Path(out)
+    journal, sink = Journal(out), RowSink(out, fmt)
+    done = journal.entries() if resume else []
+    if resume and not journal.path.exists():
+        raise DataError(out, None, "nothing to resume: no progress journal "
+                                   f"{journal.path.name} (the run finished, or never started)")
+    if not resume and (out.exists() or journal.path.exists()) and not overwrite:
+        raise DataError(out, None, "already exists: --resume to continue it, --overwrite to replace it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sources = list(iter_sources(paths))
+    done_keys = {Source(e["source"], e["member"]).key for e in done}
+    todo = [s for s in sources if s.key not in done_keys]
+    progress = Progress(files_total=len(sources), files_done=len(sources) - len(todo),
+                        paragraphs=sum(e["paragraphs"] for e in done))
+    sink.open(done[-1]["offset"] if done else None)
+    journal.open(keep=len(done))
+    offset = done[-1]["offset"] if done else None
+    documents = [e for e in done]
+    last_sync = time.perf_counter()
+    batches = _batches(todo, BATCH_FILES)
+    stream = _run_dask(batches, model, dask) if dask else _run_local(batches, model, workers)
+    try:
+        for results in stream:
+            for result in results:
+                offset = sink.write(result.rows)
+                entry = _summary_entry(result, offset)
+                journal.add(entry)
+                documents.append(entry)
+                progress.files_done += 1
+                progress.paragraphs += len(result.rows)
+                progress.failed += bool(result.error)
+            if time.perf_counter() - last_sync > SYNC_SECONDS:
+                sink.sync()  # rows reach the disk before the journal line that points past them
+                journal.sync()
+                last_sync = time.perf_counter()
+            if on_progress:
+                on_progress(progress)
+    except BaseException:
+        sink.abort()
+        journal.close(remove=False)
+        raise
+    sink.finish(documents)
+    journal.close(remove=True)
+    errors = [d for d in documents if d["error"]]
+    errors_path = out.with_name(out.name + ".errors.csv") if errors else None
+    if errors_path:
+        write_errors(errors_path, errors)
+    return TagResult(out=out, errors_path=errors_path, documents=documents,
+                     paragraphs=sum(d["paragraphs"] for d in documents),
+                     failed=sum(1 for d in errors if not d["skipped"]),
+                     skipped=sum(1 for d in errors if d["skipped"]),
+                     resumed_documents=len(done), seconds=progress.elapsed)
+
+
+def summary_rows(documents: list[dict]) -> list[list[str]]:
+    """The per-document summary table printed at the end."""
+    rows = [["document", "paragraphs", *LABELS]]
+    for d in documents:
+        name = d["source"] + (f"!{d['member']}" if d["member"] else "")
+        if d["error"]:
+            rows.append([name, "—", f"({'skipped' if d['skipped'] else 'failed'}: {d['error']})"])
+        else:
+            rows.append([name, str(d["paragraphs"]), *[str(d["counts"].get(x, 0)) for x in LABELS]])
+    return rows

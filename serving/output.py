@@ -1,0 +1,137 @@
+"""Output files of the batch labeller (JSONL, CSV for Excel, XLSX) with a progress journal that
+makes an interrupted run resumable without duplicated or lost paragraphs."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from training.errors import DataError
+from training.labelset import LABELS
+
+FORMATS = ("jsonl", "csv", "xlsx")
+COLUMNS = ["source", "member", "paragraph", "headings", "text", "labels", *LABELS, "model",
+           "corrected_labels"]
+
+
+def csv_line(values: list) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
+
+
+def row_values(row: dict) -> list:
+    return [row["source"], row["member"], row["paragraph"], row["headings"], row["text"],
+            "、".join(row["labels"]), *[row["scores"][label] for label in LABELS], row["model"], ""]
+
+
+class Journal:
+    """`<OUT>.progress`: one JSON line per finished document, written after its rows."""
+
+    def __init__(self, out: Path):
+        self.path = out.with_name(out.name + ".progress")
+
+    def entries(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        entries = []
+        with open(self.path, encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    entries.append(json.loads(line))
+                except json.JSONDecodeError:
+                    break  # a line cut short by a kill: everything after it is redone
+        return entries
+
+    def open(self, keep: int) -> None:
+        entries = self.entries()[:keep]
+        with open(self.path, "w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
+        self.handle = open(self.path, "a", encoding="utf-8")
+
+    def add(self, entry: dict) -> None:
+        self.handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.handle.flush()
+
+    def sync(self) -> None:
+        os.fsync(self.handle.fileno())
+
+    def close(self, remove: bool) -> None:
+        self.handle.close()
+        if remove:
+            self.path.unlink(missing_ok=True)
+
+
+class RowSink:
+    """Appends rows document by document; the data file is the output itself (jsonl, csv) or a
+    JSONL spool converted to XLSX at the end (a workbook cannot be appended to)."""
+
+    def __init__(self, out: Path, fmt: str):
+        if fmt not in FORMATS:
+            raise DataError(None, None, f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
+        self.out, self.fmt = out, fmt
+        self.data_path = out.with_name(out.name + ".spool.jsonl") if fmt == "xlsx" else out
+
+    def open(self, offset: int | None) -> None:
+        """Start afresh (offset None) or continue after `offset` bytes, dropping anything later."""
+        if offset is None:
+            self.handle = open(self.data_path, "wb")
+            if self.fmt == "csv":
+                self.handle.write(("\ufeff" + csv_line(COLUMNS)).encode("utf-8"))
+        else:
+            self.handle = open(self.data_path, "r+b")
+            self.handle.truncate(offset)
+            self.handle.seek(offset)
+
+    def write(self, rows: list[dict]) -> int:
+        chunks = []
+        for row in rows:
+            if self.fmt == "csv":
+                chunks.append(csv_line(row_values(row)))
+            else:
+                chunks.append(json.dumps(row, ensure_ascii=False) + "\n")
+        self.handle.write("".join(chunks).encode("utf-8"))
+        self.handle.flush()
+        return self.handle.tell()
+
+    def sync(self) -> None:
+        os.fsync(self.handle.fileno())
+
+    def finish(self, summary: list[dict]) -> None:
+        self.handle.close()
+        if self.fmt == "xlsx":
+            write_xlsx(self.data_path, self.out, summary)
+            self.data_path.unlink()
+
+    def abort(self) -> None:
+        self.handle.close()
+
+
+def write_xlsx(spool: Path, out: Path, summary: list[dict]) -> None:
+    """Stream the spooled rows into a workbook: a paragraphs sheet and a per-document summary."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("paragraphs")
+    sheet.append(COLUMNS)
+    with open(spool, encoding="utf-8") as handle:
+        for line in handle:
+            sheet.append(row_values(json.loads(line)))
+    sheet = book.create_sheet("documents")
+    sheet.append(["source", "member", "paragraphs", *LABELS, "error"])
+    for doc in summary:
+        sheet.append([doc["source"], doc["member"], doc["paragraphs"],
+                      *[doc["counts"].get(label, 0) for label in LABELS], doc.get("error") or ""])
+    tmp = out.with_name(out.name + ".tmp")
+    book.save(tmp)
+    os.replace(tmp, out)
+
+
+def write_errors(path: Path, errors: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source", "member", "problem", "skipped"])
+        for e in errors:
+            writer.writerow([e["source"], e["member"], e["error"], "yes" if e["skipped"] else "no"])

@@ -1,0 +1,188 @@
+"""Document readers: bytes of a .txt/.md/.docx/.html/.pdf/.doc/.wps file to plain text."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+TEXT_TYPES = {".txt", ".md", ".text"}
+HTML_TYPES = {".html", ".htm", ".xhtml"}
+OFFICE_TYPES = {".doc", ".wps"}
+SUPPORTED = TEXT_TYPES | HTML_TYPES | OFFICE_TYPES | {".docx", ".pdf"}
+
+
+class ReadError(Exception):
+    """This file cannot be read; the message says why (it goes into the errors file)."""
+
+
+class Skipped(ReadError):
+    """This file is not read on purpose (unknown type, no converter installed)."""
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK, in that order."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    raise ReadError("cannot detect the text encoding (not UTF-8, UTF-16 with BOM or GBK/GB18030)")
+
+
+def read_docx(data: bytes) -> str:
+    """Paragraphs and table cells of a .docx, in document order."""
+    import zipfile
+
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ReadError("not a valid .docx file (damaged, or not a Word 2007+ document)") from None
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+        elif tag == "tbl":
+            for row in child.iter():
+                if not row.tag.endswith("}tr"):
+                    continue
+                seen = []
+                for cell in row.iterchildren():
+                    if not cell.tag.endswith("}tc"):
+                        continue
+                    for p in cell.iter():
+                        if p.tag.endswith("}p"):
+                            text = "".join(t.text or "" for t in p.iter() if t.tag.endswith("}t"))
+                            if text.strip() and text not in seen:  # merged cells repeat
+                                seen.append(text)
+                lines.extend(seen)
+    return "\n".join(lines)
+
+
+class _Visible(HTMLParser):
+    BLOCK = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+             "section", "article", "table", "ul", "ol", "blockquote", "pre", "title", "hr"}
+    HIDDEN = {"script", "style", "head", "noscript", "template", "svg"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data.replace("\n", " "))
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+
+
+def read_html(data: bytes) -> str:
+    """The visible text of an HTML page, one block element per line."""
+    match = _META_CHARSET.search(data[:4096])
+    text = None
+    if match:
+        try:
+            text = data.decode(match.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    parser = _Visible()
+    parser.feed(text if text is not None else decode_text(data))
+    parser.close()
+    return "".join(parser.parts)
+
+
+def read_pdf(data: bytes) -> str:
+    """The text layer of a PDF; a PDF without one is an error, not an empty document."""
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings would garble the progress bar
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise ReadError("encrypted PDF (needs a password)")
+            except ReadError:
+                raise
+            except Exception:
+                raise ReadError("encrypted PDF (cannot be decrypted)") from None
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ReadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
+    if not any(p.strip() for p in pages):
+        raise ReadError("PDF has no text layer (a scan?): run OCR on it first")
+    return "\f".join(pages)  # form feeds keep the page breaks for the splitter
+
+
+def libreoffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def read_office(data: bytes, suffix: str) -> str:
+    """.doc / .wps through LibreOffice, when it is installed."""
+    binary = libreoffice()
+    if binary is None:
+        raise Skipped(f"{suffix} needs LibreOffice to convert it, and it is not installed "
+                      "(apt-get install libreoffice-writer)")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"in{suffix}"
+        source.write_bytes(data)
+        try:
+            subprocess.run([binary, "--headless", "--convert-to", "txt:Text (encoded):UTF8",
+                            "--outdir", tmp, str(source)], capture_output=True, timeout=120, check=False)
+        except subprocess.TimeoutExpired:
+            raise ReadError("LibreOffice took more than 120 s to convert it") from None
+        out = Path(tmp) / "in.txt"
+        if not out.exists():
+            raise ReadError("LibreOffice could not convert it")
+        return decode_text(out.read_bytes())
+
+
+def read_document(name: str, data: bytes) -> tuple[str, bool]:
+    """(text, hard_wrapped) of a file's bytes, by its extension; raises ReadError or Skipped."""
+    suffix = Path(name).suffix.lower()
+    if suffix in TEXT_TYPES:
+        return decode_text(data), None
+    if suffix == ".docx":
+        return read_docx(data), False
+    if suffix in HTML_TYPES:
+        return read_html(data), False
+    if suffix == ".pdf":
+        return read_pdf(data), True
+    if suffix in OFFICE_TYPES:
+        return read_office(data, suffix), False
+    raise Skipped(f"unsupported file type {suffix or '(no extension)'}")

@@ -1,0 +1,86 @@
+"""The tagging core: a plain function over a batch of documents, runnable in any worker process
+(joblib here, Dask on a cluster) — read, split, classify, return rows."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training import artifact
+
+from .archive import Source, read_source
+from .predictor import Predictor
+from .readers import ReadError, Skipped, read_document
+from .splitter import split_document
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Names a model version; each worker process loads it once (checked like any load)."""
+
+    models_dir: str
+    version: str
+
+
+@dataclass
+class DocResult:
+    source: Source
+    rows: list[dict] = field(default_factory=list)
+    error: str | None = None
+    skipped: bool = False
+
+
+_CACHE: dict[ModelRef, Predictor] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def resolve(model: ModelRef | Predictor) -> Predictor:
+    if isinstance(model, Predictor):
+        return model
+    with _CACHE_LOCK:
+        predictor = _CACHE.get(model)
+        if predictor is None:
+            predictor = _CACHE[model] = Predictor(artifact.load_version(model.models_dir, model.version))
+        return predictor
+
+
+def _read(source: Source) -> tuple[list, str | None, bool]:
+    if source.error:
+        return [], source.error, False
+    try:
+        text, wrapped = read_document(source.name, read_source(source))
+    except Skipped as exc:
+        return [], str(exc), True
+    except ReadError as exc:
+        return [], str(exc), False
+    except PermissionError:
+        return [], "permission denied", False
+    except (OSError, KeyError, RuntimeError, EOFError, ValueError) as exc:
+        return [], f"cannot read ({type(exc).__name__}: {exc})", False
+    paragraphs = split_document(text, wrapped=wrapped)
+    if not paragraphs:
+        return [], "no text in the document", False
+    return paragraphs, None, False
+
+
+def tag_batch(sources: list[Source], model: ModelRef | Predictor) -> list[DocResult]:
+    """Tag every paragraph of every document in the batch; unreadable ones carry their reason."""
+    predictor = resolve(model)
+    results, texts, owners = [], [], []
+    for source in sources:
+        paragraphs, error, skipped = _read(source)
+        results.append(DocResult(Source(source.path, source.member), error=error, skipped=skipped))
+        for p in paragraphs:
+            texts.append(p)
+            owners.append(len(results) - 1)
+    # One model call for the whole batch: featurising is much cheaper in bulk.
+    predictions = predictor.predict([p.text for p in texts]) if texts else []
+    for p, owner, pred in zip(texts, owners, predictions):
+        src = results[owner].source
+        results[owner].rows.append({
+            "source": src.path, "member": src.member, "paragraph": p.number,
+            "headings": p.heading_path, "text": p.text, "labels": pred.labels,
+            "scores": pred.scores, "model": predictor.version})
+    return results
+
+
