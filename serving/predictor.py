@@ -9,6 +9,8 @@ import numpy as np
 from training.artifact import LoadedModel
 from training.model import decide
 
+from .fastpath import FastScorer
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -26,6 +28,7 @@ class Predictor:
         self.thresholds = loaded.pipeline[-1].thresholds_
         self._explainer = None
         self._lock = threading.Lock()
+        self.fast = FastScorer(loaded.pipeline)
 
     @property
     def explainer(self):
@@ -38,7 +41,7 @@ class Predictor:
         return self._explainer
 
     def scores(self, texts: list[str]) -> np.ndarray:
-        return self.loaded.pipeline.predict_proba(texts)
+        return self.fast.predict_proba(texts)
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:
