@@ -1,0 +1,143 @@
+"""Batch tagging throughput: builds an archive of >= 50,000 paragraphs in mixed formats (GBK and
+UTF-8 .txt, .docx, .html, .pdf, and a .zip of .txt), then times `zongjie tag` on it with
+--workers 1 and --workers 2: paragraphs/s, MB/s and peak memory (sampled over the process tree).
+
+Run: `.venv/bin/python benchmarks/batch.py [--paragraphs 50000] [--keep DIR]`
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import psutil
+
+from _common import ROOT, ensure_model, sample_paragraphs, zongjie
+
+PER_DOC = 40
+
+
+def build_archive(root: Path, paragraphs: int, seed: int = 0) -> tuple[int, int]:
+    """Documents of 40 paragraphs drawn from the labelled texts, in rotating formats."""
+    from docx import Document
+
+    rnd = random.Random(seed)
+    texts = sample_paragraphs()
+    docs = (paragraphs + PER_DOC - 1) // PER_DOC
+    (root / "txt").mkdir(parents=True)
+    (root / "docx").mkdir()
+    (root / "html").mkdir()
+    (root / "pdf").mkdir()
+    zipped = zipfile.ZipFile(root / "archive.zip", "w", zipfile.ZIP_DEFLATED)
+    count = 0
+    for d in range(docs):
+        body = [f"某地教育局工作总结（第{d}号）"] + [rnd.choice(texts) for _ in range(PER_DOC - 1)]
+        count += len(body)
+        kind = d % 10
+        if kind < 3:
+            (root / "txt" / f"{d:05d}.txt").write_bytes("\r\n".join(body).encode("gb18030"))
+        elif kind < 5:
+            zipped.writestr(f"reports/{d:05d}.txt", "\n".join(body).encode("utf-8"))
+        elif kind < 7:
+            doc = Document()
+            for line in body:
+                doc.add_paragraph(line)
+            doc.save(root / "docx" / f"{d:05d}.docx")
+        elif kind < 9:
+            html = "".join(f"<p>{line}</p>" for line in body)
+            (root / "html" / f"{d:05d}.html").write_text(
+                f"<html><head><meta charset='utf-8'></head><body>{html}</body></html>", encoding="utf-8")
+        else:
+            make_pdf(root / "pdf" / f"{d:05d}.pdf", body)
+    zipped.close()
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    return count, size
+
+
+def make_pdf(path: Path, lines: list[str]) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    y = 800
+    for line in lines:
+        for start in range(0, len(line), 40):  # hard-wrapped, as PDFs are
+            if y < 50:
+                c.showPage()
+                y = 800
+            c.setFont("STSong-Light", 10)
+            c.drawString(40, y, line[start:start + 40])
+            y -= 14
+    c.save()
+
+
+def peak_rss(proc: psutil.Process, stop: threading.Event, out: dict) -> None:
+    while not stop.is_set():
+        try:
+            procs = [proc] + proc.children(recursive=True)
+            rss = [p.memory_info().rss for p in procs]
+            out["total"] = max(out.get("total", 0), sum(rss))
+            out["largest"] = max(out.get("largest", 0), max(rss))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+
+
+def run(archive: Path, out: Path, workers: int) -> tuple[float, dict]:
+    cmd = [*zongjie(), "tag", str(archive), "-o", str(out), "--workers", str(workers), "--quiet",
+           "--overwrite"]
+    memory: dict = {}
+    stop = threading.Event()
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+    sampler = threading.Thread(target=peak_rss, args=(psutil.Process(proc.pid), stop, memory))
+    sampler.start()
+    code = proc.wait()
+    seconds = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if code not in (0, 2):
+        raise SystemExit(f"zongjie tag failed with exit status {code}")
+    return seconds, memory
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paragraphs", type=int, default=50_000)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the archive in this folder")
+    args = parser.parse_args()
+    version = ensure_model()
+    tmp = Path(tempfile.mkdtemp(prefix="zongjie-bench-"))
+    archive = args.keep or tmp / "archive"
+    try:
+        if not archive.exists():
+            start = time.perf_counter()
+            n, size = build_archive(archive, args.paragraphs)
+            print(f"built {n} paragraphs, {size / 1e6:.1f} MB in {time.perf_counter() - start:.0f} s")
+        size = sum(p.stat().st_size for p in archive.rglob("*") if p.is_file())
+        print(f"archive {archive} ({size / 1e6:.1f} MB), model {version}\n")
+        print(f"{'workers':>7} {'seconds':>8} {'paragraphs/s':>13} {'MB/s':>6} {'peak RSS total':>15} {'largest process':>16}")
+        rates = {}
+        for workers in (1, 2):
+            out = tmp / f"out{workers}.jsonl"
+            seconds, memory = run(archive, out, workers)
+            lines = sum(1 for _ in open(out, encoding="utf-8"))
+            rates[workers] = lines / seconds
+            print(f"{workers:>7} {seconds:>8.1f} {lines / seconds:>13.0f} {size / 1e6 / seconds:>6.2f} "
+                  f"{memory.get('total', 0) / 2**20:>12.0f} MB {memory.get('largest', 0) / 2**20:>13.0f} MB")
+        print(f"\nspeed-up with 2 workers: {rates[2] / rates[1]:.2f}x ({lines} paragraphs tagged)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
