@@ -59,6 +59,9 @@ def cmd_train(args, settings: Settings) -> int:
     print(f"\nsaved in {result.path}" + (" (report.html there)" if not result.reused else ""))
     if result.promoted:
         print(f"model {result.version} is now in service (models/CURRENT)")
+    if result.refused:
+        print(f"Not promoted: {result.refused}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -220,6 +223,32 @@ def cmd_tag(args, settings: Settings) -> int:
     return 2 if result.failed else 0
 
 
+def cmd_models_compare(args, settings: Settings) -> int:
+    from training.compare import compare_text, compare_versions
+    from training.holdout import holdout_docs, split_holdout
+    from training.train import load_training_data
+
+    labels_dir = args.labels or settings.labels_dir
+    records, _ = load_training_data(labels_dir)
+    _, holdout = split_holdout(records, holdout_docs(labels_dir))
+    comparison = compare_versions(models_dir=args.models or settings.models_dir, holdout=holdout,
+                                  a=args.a, b=args.b)
+    if args.json:
+        _print_json(comparison)
+    else:
+        print(compare_text(comparison))
+    return 0
+
+
+def cmd_models_rollback(args, settings: Settings) -> int:
+    from training import artifact
+
+    models_dir = args.models or settings.models_dir
+    old, new = artifact.rollback(models_dir)
+    print(f"model {new} is back in service (was {old}); running servers follow within seconds")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zongjie", description=(
         "Tag the paragraphs of Chinese education-bureau work reports "
@@ -286,6 +315,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = msub.add_parser("list", help="versions with their headline metrics")
     p.add_argument("--models", type=Path, help="models folder")
     p.set_defaults(func=cmd_models_list)
+    p = msub.add_parser("compare", help="per-label and overall differences of two versions")
+    p.add_argument("a", help="version A (e.g. the one in service)")
+    p.add_argument("b", help="version B (e.g. the new one)")
+    p.add_argument("--models", type=Path, help="models folder")
+    p.add_argument("--labels", type=Path, help="labels folder (for the comparison set)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_models_compare)
+    p = msub.add_parser("rollback", help="put the previously promoted version back in service")
+    p.add_argument("--models", type=Path, help="models folder")
+    p.set_defaults(func=cmd_models_rollback)
     return parser
 
 

@@ -188,20 +188,42 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def set_current(models_dir: str | Path, version: str) -> None:
-    """Point models/CURRENT at a version, atomically, and record it in models/HISTORY."""
+def set_current(models_dir: str | Path, version: str, *, action: str = "promote") -> None:
+    """Point models/CURRENT at a version, atomically, and log it in models/HISTORY."""
     read_metadata(models_dir, version)  # refuse to promote something that is not a model
     root = Path(models_dir)
     _atomic_write(root / CURRENT_FILE, version + "\n")
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     with open(root / HISTORY_FILE, "a", encoding="utf-8") as out:
-        out.write(f"{stamp}\t{version}\n")
+        out.write(f"{stamp}\t{version}\t{action}\n")
 
 
-def history(models_dir: str | Path) -> list[str]:
-    """Versions promoted so far, oldest first."""
+def promotion_stack(models_dir: str | Path) -> list[str]:
+    """Versions in service, oldest first, replaying models/HISTORY (a rollback pops one)."""
     path = Path(models_dir) / HISTORY_FILE
-    if not path.exists():
-        return []
-    return [line.split("\t")[1].strip() for line in path.read_text("utf-8").splitlines()
-            if "\t" in line]
+    stack: list[str] = []
+    if path.exists():
+        for line in path.read_text("utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) < 2:
+                continue
+            if len(parts) > 2 and parts[2] == "rollback":
+                if stack:
+                    stack.pop()
+            else:
+                stack.append(parts[1])
+    return stack
+
+
+def rollback(models_dir: str | Path) -> tuple[str, str]:
+    """Put the version in service before the current one back; returns (old, new)."""
+    current = current_version(models_dir)
+    if current is None:
+        raise ModelError("nothing to roll back: no model in service")
+    stack = promotion_stack(models_dir)
+    if len(stack) < 2 or stack[-1] != current:
+        raise ModelError(f"nothing to roll back to: no earlier promotion before {current} "
+                         "in models/HISTORY")
+    previous = stack[-2]
+    set_current(models_dir, previous, action="rollback")
+    return current, previous

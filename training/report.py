@@ -54,6 +54,13 @@ def render_text(report: dict) -> str:
                          f"exact {m['exact_match']:.3f}  ({m['paragraphs']} paragraphs)")
             parts.append("  per-label F1: " + "  ".join(
                 f"{label} {m['per_label'][label]['f1']:.2f}" for label in LABELS))
+    if report.get("holdout"):
+        m = report["holdout"]
+        parts.append(f"\nCOMPARISON SET (never trained on: {', '.join(m.get('docs', []))}): "
+                     f"micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
+                     f"exact {m['exact_match']:.3f}  ({m['paragraphs']} paragraphs)")
+        parts.append("  per-label F1: " + "  ".join(
+            f"{label} {m['per_label'][label]['f1']:.2f}" for label in LABELS))
     parts.append("\nthresholds: " + "  ".join(f"{k} {v:.2f}" for k, v in report["thresholds"].items()))
     if report.get("learning_curve"):
         parts.append("learning curve (share of training docs → macro-F1 / micro-F1): " + "  ".join(

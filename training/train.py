@@ -12,7 +12,10 @@ import numpy as np
 from . import artifact
 from .crossval import choose_thresholds, learning_curve, nested_predictions
 from .dataset import Record, load_records
+from .compare import compare_versions, promotion_refusal, score_records
 from .features import read_dictionary
+from .holdout import holdout_docs, split_holdout
+from .errors import ModelError
 from .labelset import LABELS
 from .metrics import compute_metrics
 from .model import build_pipeline
@@ -41,17 +44,19 @@ class TrainResult:
     report: dict
     promoted: bool = False
     metadata: dict = field(default_factory=dict)
+    refused: str | None = None  # why --promote did not put it in service
 
 
 def label_matrix(records: list[Record]) -> np.ndarray:
     return np.array([[int(label in r.labels) for label in LABELS] for r in records], dtype=int)
 
 
-def fingerprint(records: list[Record], words: tuple[str, ...], settings: TrainSettings) -> str:
+def fingerprint(records: list[Record], words: tuple[str, ...], settings: TrainSettings,
+                holdout: frozenset[str] = frozenset()) -> str:
     """Hash of everything that decides the model: the records, the dictionary, the settings."""
     digest = hashlib.sha256()
     payload = {"records": sorted((r.id, r.text, list(r.labels), r.doc) for r in records),
-               "dictionary": list(words), "settings": asdict(settings),
+               "dictionary": list(words), "settings": asdict(settings), "holdout": sorted(holdout),
                "labels": list(LABELS), "revision": TRAINER_REVISION}
     digest.update(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()
@@ -111,14 +116,23 @@ def headline(report: dict) -> dict:
            "exact_match": overall["exact_match"], "ece": overall.get("ece")}
     if report.get("seed"):
         out["seed_macro_f1"] = report["seed"]["macro_f1"]
+    if report.get("holdout"):
+        out["holdout_macro_f1"] = report["holdout"]["macro_f1"]
     return out
 
 
 def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSettings = TrainSettings(),
           force: bool = False, promote: bool = False, now: datetime | None = None) -> TrainResult:
-    """Train (or reuse) the model for the labels folder; optionally put it in service."""
-    records, words = load_training_data(labels_dir)
-    fp = fingerprint(records, words, settings)
+    """Train (or reuse) the model for the labels folder; optionally put it in service.
+
+    Documents of the frozen comparison set (labels/holdout.json) are never trained on; the new
+    model is scored on them, and `promote` refuses a model worse than the one in service there
+    by more than the tolerance (`force` overrides both this and the reuse of an unchanged model).
+    """
+    everything, words = load_training_data(labels_dir)
+    frozen = holdout_docs(labels_dir)
+    records, holdout = split_holdout(everything, frozen)
+    fp = fingerprint(everything, words, settings, frozen)
     existing = None if force else find_version(models_dir, fp)
     if existing is not None:
         version = existing["version"]
@@ -129,6 +143,9 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         report, thresholds = evaluate_records(records, words, settings)
         model = make_pipeline(words, settings, thresholds=thresholds)
         model.fit([r.text for r in records], label_matrix(records))
+        if holdout:
+            report["holdout"] = score_records(artifact.LoadedModel(model, {}), holdout)
+            report["holdout"]["docs"] = sorted(frozen)
         when = now or datetime.now(timezone.utc)
         version = artifact.new_version_name(fp, when)
         report["version"] = version
@@ -142,6 +159,14 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         result = TrainResult(version, path, reused=False, report=report,
                              metadata=artifact.read_metadata(models_dir, version))
     if promote:
-        artifact.set_current(models_dir, version)
-        result.promoted = True
+        current = artifact.current_version(models_dir)
+        if current and current != version and holdout and not force:
+            try:
+                comparison = compare_versions(models_dir=models_dir, holdout=holdout, a=current, b=version)
+                result.refused = promotion_refusal(comparison)
+            except ModelError:
+                result.refused = None  # the model in service cannot be loaded: replacing it is right
+        if result.refused is None:
+            artifact.set_current(models_dir, version)
+            result.promoted = True
     return result
