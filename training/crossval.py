@@ -35,6 +35,30 @@ def choose_thresholds(Y: np.ndarray, S: np.ndarray) -> np.ndarray:
     return best
 
 
+def _logit(S: np.ndarray) -> np.ndarray:
+    S = np.clip(S, 1e-12, 1 - 1e-12)
+    return np.log(S / (1 - S))
+
+
+def fit_calibration(Y: np.ndarray, S: np.ndarray) -> list[tuple[float, float]]:
+    """Per label, Platt scaling (a, b) of out-of-fold scores: p = sigmoid(a·logit(s) + b)."""
+    from sklearn.linear_model import LogisticRegression
+
+    out = []
+    for j in range(Y.shape[1]):
+        if Y[:, j].min() == Y[:, j].max():
+            out.append((1.0, 0.0))
+            continue
+        lr = LogisticRegression(C=100.0).fit(_logit(S[:, j])[:, None], Y[:, j])
+        out.append((float(lr.coef_[0, 0]), float(lr.intercept_[0])))
+    return out
+
+
+def calibrate(S: np.ndarray, calibration: list[tuple[float, float]]) -> np.ndarray:
+    a, b = (np.asarray(x, dtype=float) for x in zip(*calibration))
+    return 1.0 / (1.0 + np.exp(-(_logit(S) * a + b)))
+
+
 def oof_scores(texts, Y, groups, pipeline, n_splits: int) -> np.ndarray:
     """Out-of-fold per-label scores of a fresh clone of `pipeline` on grouped folds."""
     texts = np.asarray(texts, dtype=object)
@@ -46,19 +70,25 @@ def oof_scores(texts, Y, groups, pipeline, n_splits: int) -> np.ndarray:
 
 
 def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_splits: int):
-    """Outer grouped folds; each fold's thresholds come from an inner grouped CV of its training
-    part only, so the reported figures never see the data the thresholds were tuned on."""
+    """Outer grouped folds; each fold's calibration and thresholds come from an inner grouped CV
+    of its training part only, so the reported figures never see the data they were tuned on.
+
+    Returns (calibrated scores, predictions, raw uncalibrated scores), all out of fold.
+    """
     texts = np.asarray(texts, dtype=object)
     groups = np.asarray(groups)
     S = np.zeros(Y.shape, dtype=float)
+    raw = np.zeros(Y.shape, dtype=float)
     P = np.zeros(Y.shape, dtype=int)
     for train, test in grouped_folds(groups, n_splits):
         inner = oof_scores(texts[train], Y[train], groups[train], pipeline, inner_splits)
-        thresholds = choose_thresholds(Y[train], inner)
+        calibration = fit_calibration(Y[train], inner)
+        thresholds = choose_thresholds(Y[train], calibrate(inner, calibration))
         model = clone(pipeline).fit(list(texts[train]), Y[train])
-        S[test] = model.predict_proba(list(texts[test]))
+        raw[test] = model.predict_proba(list(texts[test]))
+        S[test] = calibrate(raw[test], calibration)
         P[test] = decide(S[test], thresholds, list(LABELS))
-    return S, P
+    return S, P, raw
 
 
 def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25, 0.5, 0.75, 1.0),

@@ -17,10 +17,12 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
     keeps at most one of the mutually exclusive discourse labels.
     """
 
-    def __init__(self, C: float = 8.0, class_weight=None, thresholds=None, labels=LABELS):
+    def __init__(self, C: float = 8.0, class_weight=None, thresholds=None, calibration=None,
+                 labels=LABELS):
         self.C = C
         self.class_weight = class_weight
         self.thresholds = thresholds
+        self.calibration = calibration
         self.labels = labels
 
     def fit(self, X, Y):
@@ -38,6 +40,11 @@ class MultiLabelLinear(ClassifierMixin, BaseEstimator):
                                            (len(self.labels),)).copy()
         self.coef_ = np.vstack([e.coef_.ravel() for e in self.estimators_])
         self.intercept_ = np.array([e.intercept_[0] for e in self.estimators_])
+        if self.calibration is not None:
+            # Platt scaling sigmoid(a·z + b) folded into the linear model: same form, calibrated.
+            a, b = (np.asarray(x, dtype=float) for x in zip(*self.calibration))
+            self.coef_ = self.coef_ * a[:, None]
+            self.intercept_ = self.intercept_ * a + b
         return self
 
     def decision_function(self, X):
@@ -76,10 +83,11 @@ def decide(scores: np.ndarray, thresholds: np.ndarray, labels: list[str]) -> np.
 
 
 def build_pipeline(*, domain_words: tuple[str, ...], C: float = 8.0, class_weight=None,
-                   thresholds=None, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 2) -> Pipeline:
+                   thresholds=None, calibration=None, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 2) -> Pipeline:
     """The whole model: raw paragraph text in, per-label scores (predict_proba) out."""
     return Pipeline([
         ("normalize", TextNormalizer()),
         ("features", build_features(domain_words=domain_words, char_ngrams=char_ngrams, min_df=min_df)),
-        ("classify", MultiLabelLinear(C=C, class_weight=class_weight, thresholds=thresholds)),
+        ("classify", MultiLabelLinear(C=C, class_weight=class_weight, thresholds=thresholds,
+                                      calibration=calibration)),
     ])

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from . import artifact
-from .crossval import choose_thresholds, learning_curve, nested_predictions
+from .crossval import (calibrate, choose_thresholds, fit_calibration, learning_curve,
+                       nested_predictions)
 from .dataset import Record, load_records
 from .compare import compare_versions, promotion_refusal, score_records
 from .features import read_dictionary
@@ -22,7 +23,7 @@ from .model import build_pipeline
 from .report import render_html, render_text
 
 DICTIONARY_FILE = "dictionary.txt"
-TRAINER_REVISION = 1  # bump when a code change alters what the same data and settings produce
+TRAINER_REVISION = 2  # bump when a code change alters what the same data and settings produce
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,9 @@ def load_training_data(labels_dir: str | Path) -> tuple[list[Record], tuple[str,
     return records, words
 
 
-def make_pipeline(words: tuple[str, ...], settings: TrainSettings, thresholds=None):
+def make_pipeline(words: tuple[str, ...], settings: TrainSettings, thresholds=None, calibration=None):
     return build_pipeline(domain_words=words, C=settings.C, class_weight=settings.class_weight,
-                          thresholds=thresholds, char_ngrams=tuple(settings.char_ngrams),
+                          thresholds=thresholds, calibration=calibration, char_ngrams=tuple(settings.char_ngrams),
                           min_df=settings.min_df)
 
 
@@ -79,30 +80,33 @@ def _subset_metrics(mask: np.ndarray, Y, P, S) -> dict | None:
     return compute_metrics(Y[mask], P[mask], S[mask]) if mask.any() else None
 
 
-def evaluate_records(records: list[Record], words: tuple[str, ...], settings: TrainSettings) -> tuple[dict, np.ndarray]:
-    """The grouped cross-validation report and the thresholds for the final model."""
+def evaluate_records(records: list[Record], words: tuple[str, ...], settings: TrainSettings) -> tuple[dict, np.ndarray, list]:
+    """The grouped cross-validation report, and the thresholds and calibration for the final model."""
     texts = [r.text for r in records]
     Y = label_matrix(records)
     groups = np.array([r.doc for r in records])
     pipeline = make_pipeline(words, settings)
-    S, P = nested_predictions(texts, Y, groups, pipeline, n_splits=settings.folds,
-                              inner_splits=settings.inner_folds)
-    thresholds = choose_thresholds(Y, S)
+    S, P, raw = nested_predictions(texts, Y, groups, pipeline, n_splits=settings.folds,
+                                   inner_splits=settings.inner_folds)
+    calibration = fit_calibration(Y, raw)
+    thresholds = choose_thresholds(Y, calibrate(raw, calibration))
     seed = np.array([r.is_seed for r in records])
     report = {
-        "evaluation": f"grouped {settings.folds}-fold cross-validation by doc; thresholds tuned "
+        "evaluation": f"grouped {settings.folds}-fold cross-validation by doc; calibration and thresholds tuned "
                       f"inside each training fold ({settings.inner_folds}-fold)",
         "overall": compute_metrics(Y, P, S),
         "seed": _subset_metrics(seed, Y, P, S),
         "authored": _subset_metrics(~seed, Y, P, S),
         "thresholds": dict(zip(LABELS, map(float, thresholds))),
+        "calibration": dict(zip(LABELS, calibration)),
         "data": {"records": len(records), "docs": int(len(set(groups))),
                  "seed_records": int(seed.sum()), "authored_records": int((~seed).sum())},
     }
     if settings.learning_curve:
-        report["learning_curve"] = learning_curve(texts, Y, groups, pipeline,
-                                                  n_splits=settings.folds, thresholds=thresholds)
-    return report, thresholds
+        report["learning_curve"] = learning_curve(
+            texts, Y, groups, make_pipeline(words, settings, calibration=calibration),
+            n_splits=settings.folds, thresholds=thresholds)
+    return report, thresholds, calibration
 
 
 def find_version(models_dir: str | Path, fp: str) -> dict | None:
@@ -140,8 +144,8 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         report = json.loads((path / "report.json").read_text("utf-8"))
         result = TrainResult(version, path, reused=True, report=report, metadata=existing)
     else:
-        report, thresholds = evaluate_records(records, words, settings)
-        model = make_pipeline(words, settings, thresholds=thresholds)
+        report, thresholds, calibration = evaluate_records(records, words, settings)
+        model = make_pipeline(words, settings, thresholds=thresholds, calibration=calibration)
         model.fit([r.text for r in records], label_matrix(records))
         if holdout:
             report["holdout"] = score_records(artifact.LoadedModel(model, {}), holdout)
