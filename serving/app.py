@@ -11,14 +11,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from training.errors import DataError, ModelError, ZongjieError
-from training.labelset import DEFINITIONS, LABELS
+from training.labelset import DEFINITIONS, LABELS, validate_labels
 
+from .feedback import FeedbackStore
 from .guard import Guard
 from .holder import ModelHolder, Watcher
 from .metrics import Metrics
 from .predictor import Predictor
 from .schemas import (ClassifyRequest, ClassifyResponse, DocumentRequest, DocumentResponse,
-                      ErrorResponse)
+                      ErrorResponse, FeedbackRequest, FeedbackResponse)
 from .settings import Settings
 from .splitter import split_document
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = ModelHolder(settings.models_dir)
     app.state.metrics = metrics = Metrics()
+    app.state.feedback = None  # opened on the first correction
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, metrics=metrics)
 
     @app.exception_handler(ApiError)
@@ -169,6 +171,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "paragraphs": [dict(r, number=p.number, text=p.text, headings=list(p.headings))
                                for p, r in zip(paragraphs, results)],
                 "counts": {label: counts.get(label, 0) for label in LABELS}}
+
+    @app.post("/v1/feedback", dependencies=auth, response_model=None, status_code=201,
+              tags=["feedback"], responses={201: {"model": FeedbackResponse}, **ERRORS})
+    def feedback(body: FeedbackRequest, request: Request, holder: ModelHolder = Depends(get_holder),
+                 settings: Settings = Depends(get_settings)):
+        """提交一条更正（正确的标签），进入待审核收件箱（`zongjie labels inbox`）。"""
+        check_paragraphs([body.text], settings, "text")
+        labels, problem = validate_labels(body.labels)
+        if problem:
+            raise ApiError(422, "invalid_labels", problem)
+        store = request.app.state.feedback
+        if store is None:
+            store = request.app.state.feedback = FeedbackStore(settings.feedback_db)
+        version = holder.predictor.version if holder.ready else ""
+        new_id = store.add(text=body.text, labels=labels, note=body.note or "", user=body.user or "",
+                           model=version)
+        return JSONResponse({"id": new_id, "status": "pending", "model": version}, status_code=201)
 
     @app.get("/v1/labels", tags=["model"])
     def labels():

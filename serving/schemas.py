@@ -65,3 +65,20 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "text": "全年为1200名家庭经济困难学生发放助学金。", "labels": ["资助"],
+        "note": "模型漏标了资助", "user": "王老师"}]})
+
+    text: StrictStr = Field(..., description="段落原文")
+    labels: list[StrictStr] = Field(..., description="正确的标签（可为空列表）")
+    note: StrictStr | None = None
+    user: StrictStr | None = None
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+    status: str
+    model: str

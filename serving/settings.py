@@ -19,3 +19,4 @@ class Settings(BaseSettings):
     max_paragraph_chars: int = 20000
     max_body_bytes: int = 5_000_000
     reload_interval: float = 2.0
+    feedback_db: Path = Path("labels/inbox.sqlite3")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import DataError
-from .labelset import EXCLUSIVE, LABELS, ordered
+from .labelset import validate_labels
 
 REQUIRED = ("id", "text", "labels", "doc", "source")
 SOURCE_PREFIXES = ("seed:", "import:", "feedback:")
@@ -30,20 +30,6 @@ class Record:
     def to_json(self) -> dict:
         return {"id": self.id, "text": self.text, "labels": list(self.labels),
                 "doc": self.doc, "source": self.source}
-
-
-def validate_labels(value, *, exclusive: bool = True) -> tuple[list[str], str | None]:
-    """Check a labels value; return (canonical labels, problem or None)."""
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return [], "'labels' must be a list of strings"
-    unknown = [v for v in value if v not in LABELS]
-    if unknown:
-        return [], f"unknown label {unknown[0]!r} (known: {', '.join(LABELS)})"
-    if len(set(value)) != len(value):
-        return [], "a label is listed twice"
-    if exclusive and all(x in value for x in EXCLUSIVE):
-        return [], f"{EXCLUSIVE[0]} together with {EXCLUSIVE[1]} (a paragraph is one or the other)"
-    return ordered(value), None
 
 
 def parse_line(raw: str, *, path: str, line: int, strict: bool = True) -> Record:

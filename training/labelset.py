@@ -22,3 +22,17 @@ def ordered(labels) -> list[str]:
     """Return the labels in canonical order, without duplicates (unknown labels are dropped)."""
     present = set(labels)
     return [label for label in LABELS if label in present]
+
+
+def validate_labels(value, *, exclusive: bool = True) -> tuple[list[str], str | None]:
+    """Check a labels value; return (canonical labels, problem or None)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [], "'labels' must be a list of strings"
+    unknown = [v for v in value if v not in LABELS]
+    if unknown:
+        return [], f"unknown label {unknown[0]!r} (known: {', '.join(LABELS)})"
+    if len(set(value)) != len(value):
+        return [], "a label is listed twice"
+    if exclusive and all(x in value for x in EXCLUSIVE):
+        return [], f"{EXCLUSIVE[0]} together with {EXCLUSIVE[1]} (a paragraph is one or the other)"
+    return ordered(value), None
