@@ -40,6 +40,125 @@ def cmd_labels_stats(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_labels_import(args, settings: Settings) -> int:
+    import getpass
+
+    from training.corrections import import_corrections
+
+    result = import_corrections(labels_dir=args.labels or settings.labels_dir, path=args.file,
+                                user=args.user or getpass.getuser())
+    for conflict in result.conflicts:
+        print(conflict)
+    where = f" to {result.path}" if result.path else ""
+    print(f"imported {len(result.added)} correction(s){where}; {result.duplicates} already in "
+          f"labels/ (skipped), {len(result.conflicts)} conflict(s), {result.unreviewed} row(s) "
+          "without corrected_labels (not reviewed)")
+    if result.added:
+        print("next: `zongjie labels check`, then `zongjie train --promote`")
+    return 1 if result.conflicts else 0
+
+
+def _parse_ids(values: list[str] | None, pending) -> list[int]:
+    if not values:
+        return []
+    if values == ["all"]:
+        return [f.id for f in pending]
+    try:
+        return [int(v) for part in values for v in part.split(",") if v]
+    except ValueError:
+        raise ZongjieError(f"ids must be numbers or 'all', got {' '.join(values)!r}") from None
+
+
+def cmd_labels_inbox(args, settings: Settings) -> int:
+    from training.corrections import append_records
+    from training.dataset import load_records
+
+    from .feedback import FeedbackStore
+
+    db = args.db or settings.feedback_db
+    if not Path(db).exists():
+        print(f"no corrections yet ({db} does not exist)")
+        return 0
+    store = FeedbackStore(db)
+    pending = store.list("pending")
+    by_id = {f.id: f for f in pending}
+    accept, reject = _parse_ids(args.accept, pending), _parse_ids(args.reject, pending)
+    unknown = [i for i in accept + reject if i not in by_id]
+    if unknown:
+        raise ZongjieError(f"not pending in the inbox: {', '.join(map(str, unknown))}")
+    if accept:
+        labels_dir = args.labels or settings.labels_dir
+        existing = {r.id: r for r in load_records(labels_dir)}
+        texts = {"".join(r.text.split()): r for r in existing.values()}
+        records, conflicts = [], []
+        for i in accept:
+            f = by_id[i]
+            known = texts.get("".join(f.text.split()))
+            if f"fb-{i}" in existing or (known and list(known.labels) == f.labels):
+                continue  # already in labels/ (a run stopped after writing it)
+            if known:
+                conflicts.append(f"#{i} conflicts with {known.path}:{known.line} ({known.id}): "
+                                 f"{'、'.join(known.labels) or '(无)'} there, {'、'.join(f.labels) or '(无)'} here")
+                continue
+            records.append({"id": f"fb-{i}", "text": f.text, "labels": f.labels, "doc": f"feedback-{i}",
+                            "source": f"feedback:{i}", "by": f.user, "at": f.created, "model": f.model,
+                            **({"note": f.note} if f.note else {})})
+        if records:
+            append_records(Path(labels_dir) / "data" / "feedback.jsonl", records)
+        accepted = [i for i in accept if not any(c.startswith(f"#{i} ") for c in conflicts)]
+        store.decide(accepted, "accepted")
+        for c in conflicts:
+            print(c)
+        print(f"accepted {len(accepted)} correction(s) into {Path(labels_dir) / 'data' / 'feedback.jsonl'}"
+              + (f"; {len(conflicts)} left pending (conflicts)" if conflicts else ""))
+    if reject:
+        store.decide(reject, "rejected")
+        print(f"rejected {len(reject)} correction(s)")
+    if not accept and not reject:
+        if not pending:
+            print("inbox empty: no pending corrections")
+        for f in pending:
+            shown = f.text if len(f.text) <= 50 else f.text[:49] + "…"
+            print(f"#{f.id}\t{f.created}\t{f.user or '-'}\t{'、'.join(f.labels) or '(无)'}\t"
+                  f"model {f.model or '-'}\t{shown}" + (f"\t({f.note})" if f.note else ""))
+    return 0
+
+
+def cmd_labels_audit(args, settings: Settings) -> int:
+    from training.audit import audit
+
+    rows = audit(labels_dir=args.labels or settings.labels_dir, top=args.n)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        shown = r["text"] if len(r["text"]) <= 60 else r["text"][:59] + "…"
+        print(f"{r['path']}:{r['line']} {r['id']}  labelled {'、'.join(r['labels']) or '(无)'}  "
+              f"predicted {'、'.join(r['predicted']) or '(无)'}  (disagreement {r['disagreement']:.2f})\n    {shown}")
+    return 0
+
+
+def cmd_suggest(args, settings: Settings) -> int:
+    from training import artifact
+    from training.dataset import load_records
+
+    from .output import write_table
+    from .predictor import Predictor
+    from .suggest import suggest
+
+    models_dir = args.models or settings.models_dir
+    loaded = (artifact.load_version(models_dir, args.model) if args.model
+              else artifact.load_current(models_dir))
+    known = {"".join(r.text.split()) for r in load_records(args.labels or settings.labels_dir)}
+    rows = suggest(args.paths, predictor=Predictor(loaded), n=args.n, known_texts=known)
+    fmt = args.format or (args.out.suffix.lstrip(".").lower() or "csv")
+    write_table(args.out, fmt, rows)
+    docs = len({(r["source"], r["member"]) for r in rows})
+    print(f"{len(rows)} paragraphs from {docs} documents → {args.out}: fill in corrected_labels "
+          f"(labels separated by 、 , ; or spaces; 无 for no label), then `zongjie labels import {args.out}`")
+    return 0
+
+
 def cmd_train(args, settings: Settings) -> int:
     from training.report import render_text
     from training.train import TrainSettings, train
@@ -263,6 +382,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = lsub.add_parser("stats", help="records, docs and per-label counts (seed vs authored)")
     p.add_argument("path", nargs="?", type=Path, help="labels folder (default: labels/)")
     p.set_defaults(func=cmd_labels_stats)
+
+    p = lsub.add_parser("import", help="add corrections (edited CSV/XLSX from tag or suggest, or JSONL)")
+    p.add_argument("file", type=Path, help="CSV/XLSX with a corrected_labels column, or JSONL")
+    p.add_argument("--user", help="who made the corrections (default: your login name)")
+    p.add_argument("--labels", type=Path, help="labels folder")
+    p.set_defaults(func=cmd_labels_import)
+    p = lsub.add_parser("inbox", help="corrections posted to /v1/feedback: list, accept or reject")
+    p.add_argument("--accept", nargs="+", metavar="ID", help="ids (or 'all') to move into labels/")
+    p.add_argument("--reject", nargs="+", metavar="ID", help="ids (or 'all') to reject")
+    p.add_argument("--db", type=Path, help="feedback database (default: $ZONGJIE_FEEDBACK_DB)")
+    p.add_argument("--labels", type=Path, help="labels folder")
+    p.set_defaults(func=cmd_labels_inbox)
+    p = lsub.add_parser("audit", help="records whose labels disagree most with out-of-fold predictions")
+    p.add_argument("-n", type=int, default=30, help="how many (default 30)")
+    p.add_argument("--labels", type=Path, help="labels folder")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_labels_audit)
+
+    p = sub.add_parser("suggest", help="the paragraphs of an archive most worth labelling next")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, folders, .zip archives")
+    p.add_argument("-n", type=int, default=50, help="how many paragraphs (default 50)")
+    p.add_argument("-o", "--out", type=Path, default=Path("suggestions.csv"), help="output (default suggestions.csv)")
+    p.add_argument("--format", choices=["csv", "xlsx", "jsonl"], help="default: from the extension")
+    p.add_argument("--model", help="model version (default: the one in service)")
+    p.add_argument("--models", type=Path, help="models folder")
+    p.add_argument("--labels", type=Path, help="labels folder (paragraphs already labelled are skipped)")
+    p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("train", help="train and evaluate a model version from labels/")
     p.add_argument("--labels", type=Path, help="labels folder (default: $ZONGJIE_LABELS_DIR or labels/)")

@@ -135,3 +135,26 @@ def write_errors(path: Path, errors: list[dict]) -> None:
         writer.writerow(["source", "member", "problem", "skipped"])
         for e in errors:
             writer.writerow([e["source"], e["member"], e["error"], "yes" if e["skipped"] else "no"])
+
+
+def write_table(path: Path, fmt: str, rows: list[dict]) -> None:
+    """Write finished rows in the batch labeller's format (what `labels import` reads back)."""
+    if fmt not in FORMATS:
+        raise DataError(None, None, f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("paragraphs")
+        sheet.append(COLUMNS)
+        for row in rows:
+            sheet.append(row_values(row))
+        book.save(path)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        if fmt == "csv":
+            out.write("\ufeff" + csv_line(COLUMNS))
+            out.writelines(csv_line(row_values(row)) for row in rows)
+        else:
+            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

@@ -44,7 +44,8 @@ def resolve(model: ModelRef | Predictor) -> Predictor:
         return predictor
 
 
-def _read(source: Source) -> tuple[list, str | None, bool]:
+def read_paragraphs(source: Source) -> tuple[list, str | None, bool]:
+    """(paragraphs, error, skipped) of one document; never raises for a bad file."""
     if source.error:
         return [], source.error, False
     try:
@@ -68,7 +69,7 @@ def tag_batch(sources: list[Source], model: ModelRef | Predictor) -> list[DocRes
     predictor = resolve(model)
     results, texts, owners = [], [], []
     for source in sources:
-        paragraphs, error, skipped = _read(source)
+        paragraphs, error, skipped = read_paragraphs(source)
         results.append(DocResult(Source(source.path, source.member), error=error, skipped=skipped))
         for p in paragraphs:
             texts.append(p)

@@ -152,6 +152,10 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
             report["holdout"]["docs"] = sorted(frozen)
         when = now or datetime.now(timezone.utc)
         version = artifact.new_version_name(fp, when)
+        suffix = 1
+        while artifact.version_dir(models_dir, version).exists():  # --force twice in one second
+            suffix += 1
+            version = f"{artifact.new_version_name(fp, when)}-{suffix}"
         report["version"] = version
         metadata = {"created": when.isoformat(timespec="seconds"), "labels": list(LABELS),
                     "thresholds": report["thresholds"], "metrics": headline(report),

@@ -1,0 +1,29 @@
+"""`zongjie labels audit`: records whose labels disagree most with out-of-fold predictions."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .crossval import calibrate, choose_thresholds, fit_calibration, oof_scores
+from .labelset import LABELS
+from .train import TrainSettings, label_matrix, load_training_data, make_pipeline
+
+
+def audit(*, labels_dir: str | Path, top: int = 30, settings: TrainSettings = TrainSettings()) -> list[dict]:
+    """The `top` records most likely mislabelled, by the summed gap between label and score."""
+    records, words = load_training_data(labels_dir)
+    Y = label_matrix(records)
+    groups = np.array([r.doc for r in records])
+    raw = oof_scores([r.text for r in records], Y, groups, make_pipeline(words, settings), settings.folds)
+    S = calibrate(raw, fit_calibration(Y, raw))
+    thresholds = choose_thresholds(Y, S)
+    gap = np.abs(Y - S).sum(axis=1)
+    out = []
+    for i in np.argsort(-gap, kind="stable")[:top]:
+        r = records[i]
+        predicted = [label for label, s, t in zip(LABELS, S[i], thresholds) if s >= t]
+        out.append({"path": r.path, "line": r.line, "id": r.id, "text": r.text, "labels": list(r.labels),
+                    "predicted": predicted, "disagreement": round(float(gap[i]), 3),
+                    "scores": {label: round(float(s), 3) for label, s in zip(LABELS, S[i])}})
+    return out
