@@ -49,21 +49,29 @@ def _batches(sources: list[Source], size: int) -> Iterator[list[Source]]:
         yield batch
 
 
-def _run_local(batches, model: ModelRef, workers: int) -> Iterator[list[DocResult]]:
+def _run_local(batches, model: ModelRef, workers: int, fmt: str) -> Iterator[list[DocResult]]:
+    predictor = resolve(model)  # loaded once, here, before the workers fork
     if workers <= 1:
         for batch in batches:
-            yield tag_batch(batch, model)
+            yield tag_batch(batch, predictor, fmt)
         return
-    from joblib import Parallel, delayed
+    import multiprocessing
+    from collections import deque
 
-    # Ordered generator: results come back in input order whatever finishes first, and at most
-    # pre_dispatch batches are in flight, so memory stays bounded.
-    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator",
-                        pre_dispatch=f"{2 * workers}")
-    yield from parallel(delayed(tag_batch)(batch, model) for batch in batches)
+    # Forked workers share the loaded model copy-on-write (no reload per worker; joblib's loky
+    # workers would each load it again). A bounded window of batches in flight keeps memory
+    # flat, and results are taken in input order whatever finishes first.
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        window: deque = deque()
+        for batch in batches:
+            window.append(pool.apply_async(tag_batch, (batch, model, fmt)))
+            if len(window) >= 3 * workers:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
 
 
-def _run_dask(batches, model: ModelRef, address: str) -> Iterator[list[DocResult]]:
+def _run_dask(batches, model: ModelRef, address: str, fmt: str) -> Iterator[list[DocResult]]:
     from distributed import Client
 
     with Client(address) as client:
@@ -73,7 +81,7 @@ def _run_dask(batches, model: ModelRef, address: str) -> Iterator[list[DocResult
         for batch in batches:
             # Documents travel as bytes: workers need no access to this machine's files.
             shipped = [Source(s.path, s.member, data=_bytes_or_none(s), error=s.error) for s in batch]
-            pending.append(client.submit(tag_batch, shipped, predictor, pure=False))
+            pending.append(client.submit(tag_batch, shipped, predictor, fmt, pure=False))
             if len(pending) >= window:
                 yield pending.pop(0).result()
         for future in pending:
@@ -88,12 +96,8 @@ def _bytes_or_none(source: Source) -> bytes | None:
 
 
 def _summary_entry(result: DocResult, offset: int) -> dict:
-    counts: dict[str, int] = {}
-    for row in result.rows:
-        for label in row["labels"]:
-            counts[label] = counts.get(label, 0) + 1
     return {"source": result.source.path, "member": result.source.member, "offset": offset,
-            "paragraphs": len(result.rows), "counts": counts, "error": result.error,
+            "paragraphs": result.paragraphs, "counts": result.counts, "error": result.error,
             "skipped": result.skipped}
 
 
@@ -121,16 +125,16 @@ def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelR
     documents = [e for e in done]
     last_sync = time.perf_counter()
     batches = _batches(todo, BATCH_FILES)
-    stream = _run_dask(batches, model, dask) if dask else _run_local(batches, model, workers)
+    stream = _run_dask(batches, model, dask, fmt) if dask else _run_local(batches, model, workers, fmt)
     try:
         for results in stream:
             for result in results:
-                offset = sink.write(result.rows)
+                offset = sink.write(result.data)
                 entry = _summary_entry(result, offset)
                 journal.add(entry)
                 documents.append(entry)
                 progress.files_done += 1
-                progress.paragraphs += len(result.rows)
+                progress.paragraphs += result.paragraphs
                 progress.failed += bool(result.error)
             if time.perf_counter() - last_sync > SYNC_SECONDS:
                 sink.sync()  # rows reach the disk before the journal line that points past them

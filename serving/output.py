@@ -27,6 +27,13 @@ def row_values(row: dict) -> list:
             "、".join(row["labels"]), *[row["scores"][label] for label in LABELS], row["model"], ""]
 
 
+def encode_row(row: dict, fmt: str) -> str:
+    """One output line: CSV for csv, JSON (also the xlsx spool) otherwise."""
+    if fmt == "csv":
+        return csv_line(row_values(row))
+    return json.dumps(row, ensure_ascii=False) + "\n"
+
+
 class Journal:
     """`<OUT>.progress`: one JSON line per finished document, written after its rows."""
 
@@ -85,14 +92,9 @@ class RowSink:
             self.handle.truncate(offset)
             self.handle.seek(offset)
 
-    def write(self, rows: list[dict]) -> int:
-        chunks = []
-        for row in rows:
-            if self.fmt == "csv":
-                chunks.append(csv_line(row_values(row)))
-            else:
-                chunks.append(json.dumps(row, ensure_ascii=False) + "\n")
-        self.handle.write("".join(chunks).encode("utf-8"))
+    def write(self, data: bytes) -> int:
+        """Append one document's encoded rows; returns the offset after them."""
+        self.handle.write(data)
         self.handle.flush()
         return self.handle.tell()
 

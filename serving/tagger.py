@@ -1,14 +1,18 @@
 """The tagging core: a plain function over a batch of documents, runnable in any worker process
-(joblib here, Dask on a cluster) — read, split, classify, return rows."""
+(joblib here, Dask on a cluster) — read, split, classify, and return each document's output
+already encoded, so the writing process only appends bytes."""
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
+
+import numpy as np
 
 from training import artifact
+from training.model import decide
 
 from .archive import Source, read_source
+from .output import encode_row
 from .predictor import Predictor
 from .readers import ReadError, Skipped, read_document
 from .splitter import split_document
@@ -25,7 +29,9 @@ class ModelRef:
 @dataclass
 class DocResult:
     source: Source
-    rows: list[dict] = field(default_factory=list)
+    data: bytes = b""          # the document's rows, encoded for the output format
+    paragraphs: int = 0
+    counts: dict = field(default_factory=dict)  # label -> paragraphs with it
     error: str | None = None
     skipped: bool = False
 
@@ -64,7 +70,7 @@ def read_paragraphs(source: Source) -> tuple[list, str | None, bool]:
     return paragraphs, None, False
 
 
-def tag_batch(sources: list[Source], model: ModelRef | Predictor) -> list[DocResult]:
+def tag_batch(sources: list[Source], model: ModelRef | Predictor, fmt: str = "jsonl") -> list[DocResult]:
     """Tag every paragraph of every document in the batch; unreadable ones carry their reason."""
     predictor = resolve(model)
     results, texts, owners = [], [], []
@@ -74,14 +80,23 @@ def tag_batch(sources: list[Source], model: ModelRef | Predictor) -> list[DocRes
         for p in paragraphs:
             texts.append(p)
             owners.append(len(results) - 1)
+    if not texts:
+        return results
     # One model call for the whole batch: featurising is much cheaper in bulk.
-    predictions = predictor.predict([p.text for p in texts]) if texts else []
-    for p, owner, pred in zip(texts, owners, predictions):
-        src = results[owner].source
-        results[owner].rows.append({
-            "source": src.path, "member": src.member, "paragraph": p.number,
-            "headings": p.heading_path, "text": p.text, "labels": pred.labels,
-            "scores": pred.scores, "model": predictor.version})
+    S = np.round(predictor.scores([p.text for p in texts]), 6)
+    P = decide(S, predictor.thresholds, predictor.labels)
+    labels = predictor.labels
+    chunks: dict[int, list[str]] = {}
+    for p, owner, scores, chosen in zip(texts, owners, S.tolist(), P.tolist()):
+        src, result = results[owner].source, results[owner]
+        picked = [lab for lab, on in zip(labels, chosen) if on]
+        for lab in picked:
+            result.counts[lab] = result.counts.get(lab, 0) + 1
+        result.paragraphs += 1
+        row = {"source": src.path, "member": src.member, "paragraph": p.number,
+               "headings": p.heading_path, "text": p.text, "labels": picked,
+               "scores": dict(zip(labels, scores)), "model": predictor.version}
+        chunks.setdefault(owner, []).append(encode_row(row, fmt))
+    for owner, lines in chunks.items():
+        results[owner].data = "".join(lines).encode("utf-8")
     return results
-
-
