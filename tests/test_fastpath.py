@@ -1,0 +1,42 @@
+"""The fast path equals the reference pipeline: same tokens (rjieba vs jieba, with the domain
+dictionary) and the same scores (within 1e-6) on every paragraph of labels/."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from serving.fastpath import FastScorer, RustSegmenter
+from training.dataset import load_records
+from training.features import JiebaWords, normalize_text, read_dictionary
+from training.train import TrainSettings, label_matrix, make_pipeline
+
+
+@pytest.fixture(scope="module")
+def data():
+    records = load_records(REPO / "labels")
+    words = read_dictionary(REPO / "labels" / "dictionary.txt")
+    return [r.text for r in records], label_matrix(records), words
+
+
+def test_rjieba_tokens_equal_jieba_tokens_on_the_whole_dataset(data):
+    texts, _, words = data
+    rust, jieba = RustSegmenter(words), JiebaWords(words)
+    from training.features import _TOKEN
+
+    for text in texts:
+        norm = normalize_text(text)
+        assert [t for t in rust.cut(norm) if _TOKEN.search(t)] == jieba.tokens(norm), text
+
+
+def test_fast_scores_equal_the_pipeline_on_every_labelled_paragraph(data):
+    texts, Y, words = data
+    pipeline = make_pipeline(words, TrainSettings(), thresholds=[0.5] * 7,
+                             calibration=[(1.2, -0.3)] * 7).fit(texts, Y)
+    reference = pipeline.predict_proba(texts)
+    fast = FastScorer(pipeline)
+    assert np.abs(fast.predict_proba(texts) - reference).max() < 1e-6
+    singles = np.vstack([fast.predict_proba([t]) for t in texts[::7]])
+    assert np.abs(singles - reference[::7]).max() < 1e-6
+    odd = ["", "   ", "１２３４", "ＡＢＣ abc", "\U0001F600教育😀", "a\n\nb", "教" * 3000]
+    assert np.abs(fast.predict_proba(odd) - pipeline.predict_proba(odd)).max() < 1e-6
