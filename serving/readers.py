@@ -40,36 +40,34 @@ def decode_text(data: bytes) -> str:
     raise ReadError("cannot detect the text encoding (not UTF-8, UTF-16 with BOM or GBK/GB18030)")
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
 def read_docx(data: bytes) -> str:
-    """Paragraphs and table cells of a .docx, in document order."""
+    """Paragraphs and table cells of a .docx, in document order (straight from its XML)."""
     import zipfile
 
-    from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     try:
-        document = Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            root = etree.fromstring(package.read("word/document.xml"))
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError, OSError, EOFError):
         raise ReadError("not a valid .docx file (damaged, or not a Word 2007+ document)") from None
+    body = root.find(f"{_W}body")
+    if body is None:
+        raise ReadError("not a valid .docx file (damaged, or not a Word 2007+ document)")
     lines: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
-        elif tag == "tbl":
-            for row in child.iter():
-                if not row.tag.endswith("}tr"):
-                    continue
-                seen = []
-                for cell in row.iterchildren():
-                    if not cell.tag.endswith("}tc"):
-                        continue
-                    for p in cell.iter():
-                        if p.tag.endswith("}p"):
-                            text = "".join(t.text or "" for t in p.iter() if t.tag.endswith("}t"))
-                            if text.strip() and text not in seen:  # merged cells repeat
-                                seen.append(text)
+    for child in body:
+        if child.tag == f"{_W}p":
+            lines.append("".join(child.itertext(f"{_W}t")))
+        elif child.tag == f"{_W}tbl":
+            for row in child.iter(f"{_W}tr"):
+                seen: list[str] = []
+                for p in row.iter(f"{_W}p"):
+                    text = "".join(p.itertext(f"{_W}t"))
+                    if text.strip() and text not in seen:  # merged cells repeat their text
+                        seen.append(text)
                 lines.extend(seen)
     return "\n".join(lines)
 
@@ -120,29 +118,25 @@ def read_html(data: bytes) -> str:
 
 
 def read_pdf(data: bytes) -> str:
-    """The text layer of a PDF; a PDF without one is an error, not an empty document."""
-    import logging
-
-    from pypdf import PdfReader
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings would garble the progress bar
-    from pypdf.errors import PdfReadError
+    """The text layer of a PDF (PDFium); a PDF without one is an error, not an empty document."""
+    import pypdfium2 as pdfium
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise ReadError("encrypted PDF (needs a password)")
-            except ReadError:
-                raise
-            except Exception:
-                raise ReadError("encrypted PDF (cannot be decrypted)") from None
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except ReadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ReadError(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ReadError("encrypted PDF (needs a password)") from None
+        raise ReadError(f"not a readable PDF ({exc})") from None
+    try:
+        pages = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            text = page.get_textpage().get_text_bounded()
+            pages.append(text.replace("\r\n", "\n").replace("\r", "\n"))
+    except pdfium.PdfiumError as exc:
+        raise ReadError(f"not a readable PDF ({exc})") from None
+    finally:
+        pdf.close()
     if not any(p.strip() for p in pages):
         raise ReadError("PDF has no text layer (a scan?): run OCR on it first")
     return "\f".join(pages)  # form feeds keep the page breaks for the splitter
