@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 
 import numpy as np
 import scipy.sparse as sp
 
-from training.features import _NUMBER, _TOKEN, normalize_text
+from training.features import _NUMBER, _TOKEN, nfkc, normalize_text
 
 _WHITE = re.compile(r"\s\s+")  # what TfidfVectorizer(analyzer="char") folds before n-grams
 _SPACE_NO_NL = re.compile(r"[^\S\n]+")
@@ -25,13 +24,12 @@ def normalize_batch(texts: list[str]) -> list[str]:
     are newlines, which NFKC, lower() and the number pattern leave alone and never cross)."""
     if len(texts) < 8:
         return [normalize_text(t) for t in texts]
-    joined = unicodedata.normalize("NFKC", "\n".join(t.replace("\n", " ") for t in texts)).lower()
+    joined = nfkc("\n".join(t.replace("\n", " ") for t in texts)).lower()
     joined = _SPACE_NO_NL.sub(" ", _NUMBER.sub("0", joined))
     parts = [part.strip() for part in joined.split("\n")]
     if len(parts) != len(texts):  # a character that NFKC turned into a newline: do it one by one
         return [normalize_text(t) for t in texts]
     return parts
-_SHIFT = np.uint64(21)         # bits per code point (U+10FFFF < 2**21): 3 fit in 63 bits
 
 
 class RustSegmenter:
@@ -54,10 +52,6 @@ def make_segmenter(analyzer):
         return RustSegmenter(analyzer.words).cut
     except ImportError:
         return analyzer.tokens
-
-
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
 
 
 class FastScorer:
@@ -92,26 +86,51 @@ class FastScorer:
         order = np.argsort(keys)
         self.bigram_keys = np.asarray(keys, dtype=np.int64)[order]
         self.bigram_cols = np.asarray(cols, dtype=np.int64)[order]
-        # Characters: per n, the n-gram's code points packed into a uint64, sorted for lookup.
+        # Characters: every character of the vocabulary gets a dense id (0 = none); 1- and
+        # 2-grams are then direct table look-ups, 3-grams a binary search over packed ids.
         self.char_range = chars.ngram_range
-        self.char_tables = {}
-        lo, hi = self.char_range
-        for n in range(lo, hi + 1):
-            grams = [(g, j) for g, j in chars.vocabulary_.items() if len(g) == n]
-            packed = np.array([self._pack(_codes(g)) for g, _ in grams], dtype=np.uint64)
-            order = np.argsort(packed)
-            self.char_tables[n] = (packed[order],
-                                   np.array([j for _, j in grams], dtype=np.int64)[order] + n_words)
+        if self.char_range[0] < 1 or self.char_range[1] > 3:
+            raise ValueError("fast path supports character n-grams of 1 to 3 characters")
+        alphabet = sorted({c for g in chars.vocabulary_ for c in g})
+        self.char_id = {c: i + 1 for i, c in enumerate(alphabet)}
+        self.U = U = len(alphabet) + 1
+        self.bmp = np.zeros(0x10000, dtype=np.int64)
+        for c, i in self.char_id.items():
+            if ord(c) < 0x10000:
+                self.bmp[ord(c)] = i
+        self.astral = {ord(c): i for c, i in self.char_id.items() if ord(c) >= 0x10000}
+        self.uni = np.full(U, -1, dtype=np.int64)
+        self.bi = np.full(U * U, -1, dtype=np.int64) if U * U <= 40_000_000 else None
+        tri_keys, tri_cols, bi_keys, bi_cols = [], [], [], []
+        for g, j in chars.vocabulary_.items():
+            ids = [self.char_id[c] for c in g]
+            if len(g) == 1:
+                self.uni[ids[0]] = j + n_words
+            elif len(g) == 2:
+                bi_keys.append(ids[0] * U + ids[1])
+                bi_cols.append(j + n_words)
+            else:
+                tri_keys.append((ids[0] * U + ids[1]) * U + ids[2])
+                tri_cols.append(j + n_words)
+        if self.bi is not None:
+            self.bi[np.asarray(bi_keys, dtype=np.int64)] = np.asarray(bi_cols, dtype=np.int64)
+        order = np.argsort(bi_keys)
+        self.bi_keys = np.asarray(bi_keys, dtype=np.int64)[order]
+        self.bi_cols = np.asarray(bi_cols, dtype=np.int64)[order]
+        order = np.argsort(tri_keys)
+        self.tri_keys = np.asarray(tri_keys, dtype=np.int64)[order]
+        self.tri_cols = np.asarray(tri_cols, dtype=np.int64)[order]
+        # A 3-gram seen in min_df documents has both its 2-grams in the vocabulary as well, so
+        # only positions where both are found need a search — checked here, not assumed.
+        bigram_set = set(bi_keys)
+        self.prune = all((k // U) in bigram_set and (k // U % U * U + k % U) in bigram_set
+                         for k in tri_keys)
+        # Dicts for one paragraph at a time, where hashing beats array set-up.
+        self.char_dict = {g: j + n_words for g, j in chars.vocabulary_.items()}
+        self.bigram_dict = dict(zip(self.bigram_keys.tolist(), self.bigram_cols.tolist()))
         classify = pipeline.named_steps["classify"]
         self.coef = np.ascontiguousarray(classify.coef_.T)  # features × labels
         self.intercept = classify.intercept_
-
-    @staticmethod
-    def _pack(codes: np.ndarray) -> np.uint64:
-        key = np.uint64(0)
-        for c in codes:
-            key = (key << _SHIFT) | c
-        return key
 
     def segment(self, text: str) -> list[str]:
         if self._segment is None:
@@ -156,29 +175,52 @@ class FastScorer:
                 cols.append(np.asarray(extra, dtype=np.int64))
         return np.concatenate(rows), np.concatenate(cols)
 
+    def _dense_ids(self, text: str) -> np.ndarray:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        astral = codes >= 0x10000
+        ids = self.bmp[np.where(astral, 0, codes)]
+        if astral.any():
+            ids[astral] = [self.astral.get(int(c), 0) for c in codes[astral]]
+        return ids
+
+    def _lookup(self, keys: np.ndarray, table_keys: np.ndarray, table_cols: np.ndarray) -> np.ndarray:
+        if not len(table_keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
+        return np.where(table_keys[at] == keys, table_cols[at], -1)
+
     def _char_block(self, norms: list[str]):
         folded = [_WHITE.sub(" ", t) for t in norms]
         lengths = np.fromiter((len(t) for t in folded), dtype=np.int64, count=len(folded))
-        codes = _codes("".join(folded))
+        ids = self._dense_ids("".join(folded))
         doc = np.repeat(np.arange(len(folded)), lengths)
-        starts = np.cumsum(lengths) - lengths
-        pos = np.arange(len(codes)) - np.repeat(starts, lengths)   # position within its paragraph
+        # left[i]: characters left in the same paragraph from position i (1 at its last one)
+        left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(ids))
+        U, lo, hi = self.U, *self.char_range
         rows, cols = [], []
-        lo, hi = self.char_range
-        for n in range(lo, hi + 1):
-            valid = np.flatnonzero(pos <= np.repeat(lengths, lengths) - n)
-            if not len(valid):
-                continue
-            key = codes[valid].copy()
-            for k in range(1, n):
-                key = (key << _SHIFT) | codes[valid + k]
-            table, column = self.char_tables[n]
-            if not len(table):
-                continue
-            at = np.minimum(np.searchsorted(table, key), len(table) - 1)
-            hit = table[at] == key
-            rows.append(doc[valid[hit]])
-            cols.append(column[at[hit]])
+        if lo <= 1:
+            c1 = self.uni[ids]
+            hit = c1 >= 0
+            rows.append(doc[hit])
+            cols.append(c1[hit])
+        if hi >= 2 and len(ids) > 1:
+            pair = np.flatnonzero((left[:-1] >= 2) & (ids[:-1] > 0) & (ids[1:] > 0))
+            key2 = ids[pair] * U + ids[pair + 1]
+            c2 = self.bi[key2] if self.bi is not None else self._lookup(key2, self.bi_keys, self.bi_cols)
+            if lo <= 2:
+                hit = c2 >= 0
+                rows.append(doc[pair[hit]])
+                cols.append(c2[hit])
+            if hi >= 3 and len(ids) > 2:
+                found = np.zeros(len(ids) + 1, dtype=bool)
+                found[pair[c2 >= 0]] = True
+                start = np.flatnonzero((left[:-2] >= 3) & (ids[:-2] > 0) & (ids[1:-1] > 0) & (ids[2:] > 0)
+                                       & ((found[:-3] & found[1:-2]) if self.prune else True))
+                key3 = (ids[start] * U + ids[start + 1]) * U + ids[start + 2]
+                c3 = self._lookup(key3, self.tri_keys, self.tri_cols)
+                hit = c3 >= 0
+                rows.append(doc[start[hit]])
+                cols.append(c3[hit])
         if not rows:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(rows), np.concatenate(cols)
@@ -202,13 +244,35 @@ class FastScorer:
         norm = np.sqrt(values @ values)
         return cols, values / norm if norm > 0 else values
 
+    def _single_blocks(self, text: str) -> tuple[list[int], list[int]]:
+        norm = normalize_text(text)
+        ids = self._token_ids(self.segment(norm))
+        words = [j for j in ids if j >= 0]
+        if self.bigrams:
+            n_words, bigram = self.n_words, self.bigram_dict
+            for a, b in zip(ids, ids[1:]):
+                if a >= 0 and b >= 0:
+                    j = bigram.get(a * n_words + b)
+                    if j is not None:
+                        words.append(j)
+            if self.rest:
+                tokens = [t for t in self.segment(norm) if _TOKEN.search(t)]
+                words.extend(self.rest[k] for k in (f"{x} {y}" for x, y in zip(tokens, tokens[1:]))
+                             if k in self.rest)
+        folded = _WHITE.sub(" ", norm)
+        get, chars = self.char_dict.get, []
+        lo, hi = self.char_range
+        for n in range(lo, hi + 1):
+            chars.extend(j for j in map(get, (folded[i:i + n] for i in range(len(folded) - n + 1)))
+                         if j is not None)
+        return words, chars
+
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1:  # the API's common case: no sparse matrices, a dense gather
-            norms = [normalize_text(texts[0])]
+        if len(texts) == 1:  # the API's common case: dict look-ups and a dense gather
             z = self.intercept.copy()
-            for _, cols in (self._word_block(norms), self._char_block(norms)):
-                if len(cols):
-                    cols, values = self._block_values(cols)
+            for cols in self._single_blocks(texts[0]):
+                if cols:
+                    cols, values = self._block_values(np.asarray(cols))
                     z += values @ self.coef[cols]
             return 1.0 / (1.0 + np.exp(-z[None, :]))
         z = np.asarray(self.transform(texts) @ self.coef) + self.intercept

@@ -240,3 +240,12 @@ def test_workers_and_dask_give_the_same_output_in_the_same_order(archive, traine
         run_tag(paths, out=tmp_path / "dask.jsonl", fmt="jsonl", model=model, dask=cluster.scheduler_address)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "dask.jsonl").read_bytes()
     assert one.paragraphs == len(read_rows(tmp_path / "one.jsonl"))
+
+
+def test_jsonl_rows_are_exactly_what_json_dumps_writes():
+    from serving.output import encode_row
+
+    row = {"source": "/档案/报告\"x.txt", "member": "总结/一.txt", "paragraph": 3, "headings": "一、 > （一）",
+           "text": "教育\t\\\u2028x😀\n", "labels": ["基建", "资助"],
+           "scores": {"基建": 0.123456, "资助": 1e-06, "德育": 0.0, "安全": 1.0}, "model": "v1"}
+    assert encode_row(row, "jsonl") == json.dumps(row, ensure_ascii=False) + "\n"
