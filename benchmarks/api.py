@@ -73,7 +73,8 @@ def in_process(texts: list[str], batch: int, seconds: float = 3.0) -> float:
     from serving.predictor import Predictor
     from training import artifact
 
-    predictor = Predictor(artifact.load_current(ROOT / "models"))
+    models = ROOT / "models"
+    predictor = Predictor(artifact.load_compiled(models, artifact.require_current(models)))
     predictor.predict(texts[:batch])
     n, start, i = 0, time.perf_counter(), 0
     while time.perf_counter() - start < seconds:

@@ -121,7 +121,7 @@ def run_baseline(archive: Path, out: Path) -> tuple[float, dict]:
     from serving.batch import run_tag
     from serving.predictor import Predictor
     from training import artifact
-    from training.features import _cut
+    from training.segment import _cut
 
     class Straightforward(Predictor):
         def scores(self, texts):

@@ -147,8 +147,7 @@ def cmd_suggest(args, settings: Settings) -> int:
     from .suggest import suggest
 
     models_dir = args.models or settings.models_dir
-    loaded = (artifact.load_version(models_dir, args.model) if args.model
-              else artifact.load_current(models_dir))
+    loaded = artifact.load_compiled(models_dir, args.model or artifact.require_current(models_dir))
     known = {"".join(r.text.split()) for r in load_records(args.labels or settings.labels_dir)}
     rows = suggest(args.paths, predictor=Predictor(loaded), n=args.n, known_texts=known)
     fmt = args.format or (args.out.suffix.lstrip(".").lower() or "csv")
@@ -207,8 +206,7 @@ def cmd_classify(args, settings: Settings) -> int:
     if not paragraphs:
         raise ZongjieError("nothing to classify: give TEXT or pipe paragraphs on standard input")
     models_dir = args.models or settings.models_dir
-    loaded = (artifact.load_version(models_dir, args.model) if args.model
-              else artifact.load_current(models_dir))
+    loaded = artifact.load_compiled(models_dir, args.model or artifact.require_current(models_dir))
     predictor = Predictor(loaded)
     predictions = predictor.predict(paragraphs)
     if args.json:
@@ -311,7 +309,7 @@ def cmd_tag(args, settings: Settings) -> int:
     if version is None:
         raise ZongjieError(f"no model in service in {models_dir}: run `zongjie train --promote` "
                            "or give --model VERSION")
-    artifact.load_version(models_dir, version)  # fail now, not in every worker
+    artifact.load_compiled(models_dir, version)  # fail now, not in every worker
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out.suffix else "jsonl")
     printer = _ProgressPrinter(sys.stderr, args.quiet)
     try:

@@ -3,33 +3,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.features import normalize_with_offsets
+from training.text import normalize_with_offsets
+
+from .fastpath import FastScorer
 
 
 class Explainer:
     """Per-feature contributions (TF-IDF value × coefficient) of one model, mapped back to text."""
 
-    def __init__(self, pipeline, labels: list[str], top: int = 8):
-        self.normalize = pipeline.named_steps["normalize"]
-        self.features = pipeline.named_steps["features"]
-        self.coef = np.asarray(pipeline.named_steps["classify"].coef_)
-        self.names = np.array([name.split("__", 1)[1] for name in self.features.get_feature_names_out()],
-                              dtype=object)
+    def __init__(self, fast: FastScorer, labels: list[str], top: int = 8):
+        self.fast = fast
         self.labels = labels
         self.top = top
 
     def explain(self, text: str, labels: list[str]) -> dict[str, list[dict]]:
         norm, spans = normalize_with_offsets(text)
-        row = self.features.transform([norm]).tocsr()
+        blocks = [self.fast._block_values(np.asarray(cols))
+                  for cols in self.fast._single_blocks(text) if cols]
+        cols = np.concatenate([c for c, _ in blocks]) if blocks else np.zeros(0, dtype=np.int64)
+        values = np.concatenate([v for _, v in blocks]) if blocks else np.zeros(0)
         out = {}
         for label in labels:
-            j = self.labels.index(label)
-            contrib = row.data * self.coef[j, row.indices]
+            contrib = values * self.fast.coef[cols, self.labels.index(label)]
             # A term can be both a jieba word and a character n-gram: add up its weights.
             weights: dict[str, float] = {}
             for k in np.flatnonzero(contrib > 0):
-                term = self.names[row.indices[k]]
-                weights[term.replace(" ", "")] = weights.get(term.replace(" ", ""), 0.0) + contrib[k]
+                term = self.fast.names[cols[k]].replace(" ", "")
+                weights[term] = weights.get(term, 0.0) + contrib[k]
             terms = []
             for term, weight in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
                 found = _find(norm, spans, term)

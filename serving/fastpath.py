@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import scipy.sparse as sp
 
-from training.features import _NUMBER, _TOKEN, nfkc, normalize_text
+from training.text import _NUMBER, _TOKEN, nfkc, normalize_text
 
 _WHITE = re.compile(r"\s\s+")  # what TfidfVectorizer(analyzer="char") folds before n-grams
 _SPACE_NO_NL = re.compile(r"[^\S\n]+")
@@ -46,52 +46,56 @@ class RustSegmenter:
         return self.jieba.cut(text, False)  # unfiltered: FastScorer drops what the analyzer drops
 
 
-def make_segmenter(analyzer):
-    """rjieba when installed (identical tokens, much faster), else the model's own jieba."""
+def make_segmenter(words: tuple[str, ...]):
+    """rjieba when installed (identical tokens, much faster), else jieba itself."""
     try:
-        return RustSegmenter(analyzer.words).cut
+        return RustSegmenter(words).cut
     except ImportError:
-        return analyzer.tokens
+        from training.segment import JiebaWords
+
+        return JiebaWords(words).tokens
 
 
 class FastScorer:
-    """Scores equal to `pipeline.predict_proba`, for a batch at a time."""
+    """Scores equal to `pipeline.predict_proba`, from the compiled arrays (training/compiled.py)."""
 
-    def __init__(self, pipeline):
-        features = dict(pipeline.named_steps["features"].transformer_list)
-        words, chars = features["words"], features["chars"]
-        for name, vec in (("words", words), ("chars", chars)):
-            if not (vec.sublinear_tf and vec.use_idf and vec.norm == "l2" and not vec.binary):
-                raise ValueError(f"fast path does not support the {name} vectorizer's settings")
-        self.analyzer = words.analyzer
-        self.bigrams = words.analyzer.bigrams
+    def __init__(self, arrays):
+        names = [str(x) for x in arrays["names"]]
+        n_words = int(arrays["n_words"])
+        self.words = tuple(str(w) for w in arrays["dictionary"])
+        self.bigrams = bool(arrays["bigrams"])
+        self.char_range = tuple(int(x) for x in arrays["char_range"])
+        if self.char_range[0] < 1 or self.char_range[1] > 3:
+            raise ValueError("fast path supports character n-grams of 1 to 3 characters")
+        self.names = names
+        self.idf = np.asarray(arrays["idf"], dtype=float)
+        self.coef = np.ascontiguousarray(arrays["coef"], dtype=float)  # features × labels
+        self.intercept = np.asarray(arrays["intercept"], dtype=float)
+        self.thresholds = np.asarray(arrays["thresholds"], dtype=float)
+        self.labels = [str(x) for x in arrays["labels"]]
         self._segment = None
         self._lock = threading.Lock()
         self._ids: dict[str, int] = {}
-        n_words = len(words.vocabulary_)
-        self.n_features = n_words + len(chars.vocabulary_)
-        self.idf = np.concatenate([words.idf_, chars.idf_])
+        self.n_words = n_words
+        self.n_features = len(names)
         # Words: unigram -> column; bigram (id a, id b) packed into one int64, sorted for lookup.
-        self.unigram = {t: j for t, j in words.vocabulary_.items() if " " not in t}
+        self.unigram = {t: j for j, t in enumerate(names[:n_words]) if " " not in t}
         self.rest: dict[str, int] = {}
         keys, cols = [], []
-        for term, j in words.vocabulary_.items():
+        for j, term in enumerate(names[:n_words]):
             parts = term.split(" ")
             if len(parts) == 2 and parts[0] in self.unigram and parts[1] in self.unigram:
                 keys.append(self.unigram[parts[0]] * n_words + self.unigram[parts[1]])
                 cols.append(j)
             elif " " in term:
                 self.rest[term] = j  # cannot happen with jieba tokens; kept exact anyway
-        self.n_words = n_words
         order = np.argsort(keys)
         self.bigram_keys = np.asarray(keys, dtype=np.int64)[order]
         self.bigram_cols = np.asarray(cols, dtype=np.int64)[order]
         # Characters: every character of the vocabulary gets a dense id (0 = none); 1- and
         # 2-grams are then direct table look-ups, 3-grams a binary search over packed ids.
-        self.char_range = chars.ngram_range
-        if self.char_range[0] < 1 or self.char_range[1] > 3:
-            raise ValueError("fast path supports character n-grams of 1 to 3 characters")
-        alphabet = sorted({c for g in chars.vocabulary_ for c in g})
+        grams = names[n_words:]
+        alphabet = sorted({c for g in grams for c in g})
         self.char_id = {c: i + 1 for i, c in enumerate(alphabet)}
         self.U = U = len(alphabet) + 1
         self.bmp = np.zeros(0x10000, dtype=np.int64)
@@ -102,16 +106,16 @@ class FastScorer:
         self.uni = np.full(U, -1, dtype=np.int64)
         self.bi = np.full(U * U, -1, dtype=np.int64) if U * U <= 40_000_000 else None
         tri_keys, tri_cols, bi_keys, bi_cols = [], [], [], []
-        for g, j in chars.vocabulary_.items():
+        for j, g in enumerate(grams, n_words):
             ids = [self.char_id[c] for c in g]
             if len(g) == 1:
-                self.uni[ids[0]] = j + n_words
+                self.uni[ids[0]] = j
             elif len(g) == 2:
                 bi_keys.append(ids[0] * U + ids[1])
-                bi_cols.append(j + n_words)
+                bi_cols.append(j)
             else:
                 tri_keys.append((ids[0] * U + ids[1]) * U + ids[2])
-                tri_cols.append(j + n_words)
+                tri_cols.append(j)
         if self.bi is not None:
             self.bi[np.asarray(bi_keys, dtype=np.int64)] = np.asarray(bi_cols, dtype=np.int64)
         order = np.argsort(bi_keys)
@@ -126,17 +130,14 @@ class FastScorer:
         self.prune = all((k // U) in bigram_set and (k // U % U * U + k % U) in bigram_set
                          for k in tri_keys)
         # Dicts for one paragraph at a time, where hashing beats array set-up.
-        self.char_dict = {g: j + n_words for g, j in chars.vocabulary_.items()}
+        self.char_dict = {g: j for j, g in enumerate(grams, n_words)}
         self.bigram_dict = dict(zip(self.bigram_keys.tolist(), self.bigram_cols.tolist()))
-        classify = pipeline.named_steps["classify"]
-        self.coef = np.ascontiguousarray(classify.coef_.T)  # features × labels
-        self.intercept = classify.intercept_
 
     def segment(self, text: str) -> list[str]:
         if self._segment is None:
             with self._lock:
                 if self._segment is None:
-                    self._segment = make_segmenter(self.analyzer)
+                    self._segment = make_segmenter(self.words)
         return self._segment(text)
 
     def _token_ids(self, tokens: list[str]) -> list[int]:

@@ -36,7 +36,7 @@ class ModelHolder:
         return self._predictor is not None
 
     def load(self, version: str) -> Predictor:
-        predictor = Predictor(artifact.load_version(self.models_dir, version))
+        predictor = Predictor(artifact.load_compiled(self.models_dir, version))
         predictor.predict(WARM_UP)  # builds the jieba tokenizer before the first request
         return predictor
 

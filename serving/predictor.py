@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.artifact import LoadedModel
-from training.model import decide
+from training.decision import decide
 
 from .fastpath import FastScorer
 
@@ -25,10 +25,15 @@ class Predictor:
         self.loaded = loaded
         self.version = loaded.version
         self.labels = list(loaded.metadata["labels"])
-        self.thresholds = loaded.pipeline[-1].thresholds_
+        if loaded.compiled is None:  # a pipeline loaded for other uses: compile it here
+            from training.compiled import compile_pipeline
+
+            self.fast = FastScorer(compile_pipeline(loaded.pipeline))
+        else:
+            self.fast = FastScorer(loaded.compiled)
+        self.thresholds = self.fast.thresholds
         self._explainer = None
         self._lock = threading.Lock()
-        self.fast = FastScorer(loaded.pipeline)
 
     @property
     def explainer(self):
@@ -37,7 +42,7 @@ class Predictor:
             if self._explainer is None:
                 from .explain import Explainer
 
-                self._explainer = Explainer(self.loaded.pipeline, self.labels)
+                self._explainer = Explainer(self.fast, self.labels)
         return self._explainer
 
     def scores(self, texts: list[str]) -> np.ndarray:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from training import artifact
-from training.model import decide
+from training.decision import decide
 
 from .archive import Source, read_source
 from .output import encode_row
@@ -46,7 +46,7 @@ def resolve(model: ModelRef | Predictor) -> Predictor:
     with _CACHE_LOCK:
         predictor = _CACHE.get(model)
         if predictor is None:
-            predictor = _CACHE[model] = Predictor(artifact.load_version(model.models_dir, model.version))
+            predictor = _CACHE[model] = Predictor(artifact.load_compiled(model.models_dir, model.version))
         return predictor
 
 

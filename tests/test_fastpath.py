@@ -8,6 +8,7 @@ import pytest
 from conftest import REPO
 from serving.fastpath import FastScorer, RustSegmenter
 from training.dataset import load_records
+from training.compiled import compile_pipeline
 from training.features import JiebaWords, normalize_text, read_dictionary
 from training.train import TrainSettings, label_matrix, make_pipeline
 
@@ -22,7 +23,7 @@ def data():
 def test_rjieba_tokens_equal_jieba_tokens_on_the_whole_dataset(data):
     texts, _, words = data
     rust, jieba = RustSegmenter(words), JiebaWords(words)
-    from training.features import _TOKEN
+    from training.text import _TOKEN
 
     for text in texts:
         norm = normalize_text(text)
@@ -34,7 +35,7 @@ def test_fast_scores_equal_the_pipeline_on_every_labelled_paragraph(data):
     pipeline = make_pipeline(words, TrainSettings(), thresholds=[0.5] * 7,
                              calibration=[(1.2, -0.3)] * 7).fit(texts, Y)
     reference = pipeline.predict_proba(texts)
-    fast = FastScorer(pipeline)
+    fast = FastScorer(compile_pipeline(pipeline))
     assert np.abs(fast.predict_proba(texts) - reference).max() < 1e-6
     singles = np.vstack([fast.predict_proba([t]) for t in texts[::7]])
     assert np.abs(singles - reference[::7]).max() < 1e-6

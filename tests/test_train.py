@@ -12,7 +12,7 @@ from conftest import REPO, make_labels_dir, rec, write_jsonl
 def test_train_writes_a_self_describing_version(trained):
     folder = trained["models"] / trained["version"]
     assert sorted(p.name for p in folder.iterdir()) == [
-        "metadata.json", "model.joblib", "report.html", "report.json", "report.txt"]
+        "fast.npz", "metadata.json", "model.joblib", "report.html", "report.json", "report.txt"]
     meta = json.loads((folder / "metadata.json").read_text("utf-8"))
     assert meta["labels"] == ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
     assert set(meta["thresholds"]) == set(meta["labels"])
@@ -102,18 +102,23 @@ def test_damaged_or_incompatible_models_are_refused(cli, trained, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(trained["models"], models)
     folder = models / trained["version"]
+    data = write_jsonl(tmp_path / "d.jsonl", [{"text": "教师培训", "labels": ["师资"]}])
     meta_path = folder / "metadata.json"
     meta = json.loads(meta_path.read_text("utf-8"))
     meta["libraries"]["scikit-learn"] = "0.24.2"
     meta_path.write_text(json.dumps(meta), "utf-8")
-    result = cli("classify", "教师培训", "--models", models)
+    result = cli("evaluate", "--data", data, "--models", models)
     assert result.code == 1
     assert result.err.startswith(f"Error: model {trained['version']} was made with scikit-learn 0.24.2, this is ")
-    with open(folder / "model.joblib", "r+b") as handle:
-        handle.seek(100)
-        handle.write(b"\0\0\0\0")
-    result = cli("classify", "教师培训", "--models", models)
+    for name in ("model.joblib", "fast.npz"):
+        with open(folder / name, "r+b") as handle:
+            handle.seek(100)
+            handle.write(b"\0\0\0\0")
+    result = cli("evaluate", "--data", data, "--models", models)
     assert result.err == (f"Error: {folder / 'model.joblib'}: model file is damaged (SHA-256 does not "
+                          "match metadata.json); retrain with `zongjie train --force`\n")
+    result = cli("classify", "教师培训", "--models", models)
+    assert result.err == (f"Error: {folder / 'fast.npz'}: file is damaged (SHA-256 does not "
                           "match metadata.json); retrain with `zongjie train --force`\n")
     result = cli("classify", "教师培训", "--models", models, "--model", "../../etc")
     assert result.err == ("Error: invalid model version '../../etc': a version is a folder name "
@@ -133,6 +138,20 @@ print(bad)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.split("\n")[:2] == ["(1, 7)", "[]"]
+
+
+def test_serving_scores_without_importing_scikit_learn(trained):
+    code = f"""
+import sys
+from serving.holder import ModelHolder
+from serving.app import create_app
+h = ModelHolder({str(trained['models'])!r})
+h.refresh()
+print(h.predictor.predict(['发放助学金，落实营养改善计划。'])[0].labels)
+print(sorted({{n.split('.')[0] for n in sys.modules}} & {{'sklearn', 'jieba', 'joblib'}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.split("\n")[:2] == ["['资助']", "[]"]
 
 
 def test_training_on_bad_labels_is_a_clear_error(cli, tmp_path):

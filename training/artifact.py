@@ -77,13 +77,14 @@ def write_version(models_dir: str | Path, version: str, model, metadata: dict,
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=root))
     try:
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
-        meta = dict(metadata, format=FORMAT, version=version, model_file=MODEL_FILE,
-                    sha256=sha256_file(tmp / MODEL_FILE), libraries=library_versions())
-        (tmp / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
         for name, content in (extra_files or {}).items():
             mode = "wb" if isinstance(content, bytes) else "w"
             with open(tmp / name, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as out:
                 out.write(content)
+        files = {name: sha256_file(tmp / name) for name in (extra_files or {}) if name.endswith(".npz")}
+        meta = dict(metadata, format=FORMAT, version=version, model_file=MODEL_FILE,
+                    sha256=sha256_file(tmp / MODEL_FILE), files=files, libraries=library_versions())
+        (tmp / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
         os.chmod(tmp, 0o755)
         os.replace(tmp, final)
     except BaseException:
@@ -126,8 +127,9 @@ def _compatible(made: str, running: str) -> bool:
 
 @dataclass(frozen=True)
 class LoadedModel:
-    pipeline: object
+    pipeline: object            # the scikit-learn Pipeline (None when only the compiled form is loaded)
     metadata: dict
+    compiled: dict | None = None  # the compiled arrays (training/compiled.py)
 
     @property
     def version(self) -> str:
@@ -157,6 +159,30 @@ def load_version(models_dir: str | Path, version: str) -> LoadedModel:
     return LoadedModel(pipeline=pipeline, metadata=meta)
 
 
+COMPILED_FILE = "fast.npz"
+
+
+def load_compiled(models_dir: str | Path, version: str) -> LoadedModel:
+    """Load only the compiled arrays (numpy, no pickle, no scikit-learn): what serving needs."""
+    import numpy as np
+
+    meta = read_metadata(models_dir, version)
+    path = version_dir(models_dir, version) / COMPILED_FILE
+    expected = meta.get("files", {}).get(COMPILED_FILE)
+    if expected is None or not path.exists():
+        raise ModelError(f"model {version} has no {COMPILED_FILE} (made by an older zongjie): "
+                         "retrain it with `zongjie train --force`")
+    if sha256_file(path) != expected:
+        raise ModelError(f"{path}: file is damaged (SHA-256 does not match metadata.json); "
+                         "retrain with `zongjie train --force`")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: cannot load ({exc})") from None
+    return LoadedModel(pipeline=None, metadata=meta, compiled=arrays)
+
+
 def current_version(models_dir: str | Path) -> str | None:
     """The version named by models/CURRENT, or None."""
     path = Path(models_dir) / CURRENT_FILE
@@ -167,12 +193,16 @@ def current_version(models_dir: str | Path) -> str | None:
     return name or None
 
 
-def load_current(models_dir: str | Path) -> LoadedModel:
+def require_current(models_dir: str | Path) -> str:
     version = current_version(models_dir)
     if version is None:
         raise ModelError(f"no model in service: {Path(models_dir) / CURRENT_FILE} is missing "
                          "(run `zongjie train --promote`)")
-    return load_version(models_dir, version)
+    return version
+
+
+def load_current(models_dir: str | Path) -> LoadedModel:
+    return load_version(models_dir, require_current(models_dir))
 
 
 def _atomic_write(path: Path, text: str) -> None:

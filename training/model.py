@@ -7,7 +7,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .features import TextNormalizer, build_features
-from .labelset import EXCLUSIVE, LABELS
+from .decision import decide  # noqa: F401  (re-exported: the pipeline's decision rule)
+from .labelset import LABELS
 
 
 class MultiLabelLinear(ClassifierMixin, BaseEstimator):
@@ -67,19 +68,6 @@ class _Constant(BaseEstimator):
         self.coef_ = np.zeros((1, X.shape[1]))
         self.intercept_ = np.array([20.0 if self.value else -20.0])
         return self
-
-
-def decide(scores: np.ndarray, thresholds: np.ndarray, labels: list[str]) -> np.ndarray:
-    """Scores to a 0/1 matrix: above threshold, and only the stronger of 问题 / 计划."""
-    chosen = scores >= thresholds
-    a, b = labels.index(EXCLUSIVE[0]), labels.index(EXCLUSIVE[1])
-    both = chosen[:, a] & chosen[:, b]
-    if both.any():
-        margin_a = scores[:, a] - thresholds[a]
-        margin_b = scores[:, b] - thresholds[b]
-        chosen[both & (margin_a < margin_b), a] = False
-        chosen[both & (margin_a >= margin_b), b] = False
-    return chosen.astype(int)
 
 
 def build_pipeline(*, domain_words: tuple[str, ...], C: float = 8.0, class_weight=None,

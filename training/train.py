@@ -13,6 +13,7 @@ from . import artifact
 from .crossval import (calibrate, choose_thresholds, fit_calibration, learning_curve,
                        nested_predictions)
 from .dataset import Record, load_records
+from .compiled import FILE as COMPILED_FILE, compile_pipeline, to_bytes
 from .compare import compare_versions, promotion_refusal, score_records
 from .features import read_dictionary
 from .holdout import holdout_docs, split_holdout
@@ -161,7 +162,8 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
                     "thresholds": report["thresholds"], "metrics": headline(report),
                     "fingerprint": fp, "settings": asdict(settings), "data": report["data"],
                     "dictionary_terms": len(words)}
-        files = {"report.json": json.dumps(report, ensure_ascii=False, indent=2),
+        files = {COMPILED_FILE: to_bytes(compile_pipeline(model)),
+                 "report.json": json.dumps(report, ensure_ascii=False, indent=2),
                  "report.html": render_html(report), "report.txt": render_text(report)}
         path = artifact.write_version(models_dir, version, model, metadata, files)
         result = TrainResult(version, path, reused=False, report=report,

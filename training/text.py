@@ -1,0 +1,60 @@
+"""Text normalisation shared by training and serving: NFKC, case, numbers, white space."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"[\w\u4e00-\u9fff]")  # a token must hold a letter, digit or CJK character
+
+
+_NFKC_TABLE: dict[int, str] | None = None
+
+
+def nfkc(text: str) -> str:
+    """`unicodedata.normalize("NFKC", text)`, faster for text made of single characters with
+    compatibility forms (，；（）１２ …): map each character, and fall back to the full algorithm
+    when the result is not normalized (composition across characters). Same result either way:
+    NFKC of the per-character images equals NFKC of the text, and is the images when normalized."""
+    global _NFKC_TABLE
+    if _NFKC_TABLE is None:
+        _NFKC_TABLE = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0x10000)
+                       if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) != chr(c)}
+    mapped = text.translate(_NFKC_TABLE)
+    return mapped if unicodedata.is_normalized("NFKC", mapped) else unicodedata.normalize("NFKC", text)
+
+
+def normalize_text(text: str) -> str:
+    """Fold full-width forms (NFKC), case, numbers (every number becomes 0) and white space."""
+    text = nfkc(text).lower()
+    text = _NUMBER.sub("0", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`normalize_text` plus, for each output character, the span of the input it came from."""
+    chars: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for i, ch in enumerate(text):
+        for out in unicodedata.normalize("NFKC", ch).lower():
+            chars.append(out)
+            spans.append((i, i + 1))
+    folded, folded_spans = _substitute("".join(chars), spans, _NUMBER, "0")
+    folded, folded_spans = _substitute(folded, folded_spans, _SPACE, " ")
+    start = len(folded) - len(folded.lstrip())
+    end = len(folded.rstrip())
+    return folded[start:end], folded_spans[start:end]
+
+
+def _substitute(text, spans, pattern, replacement):
+    out, out_spans, last = [], [], 0
+    for m in pattern.finditer(text):
+        out.append(text[last:m.start()])
+        out_spans.extend(spans[last:m.start()])
+        out.append(replacement)
+        out_spans.append((spans[m.start()][0], spans[m.end() - 1][1]))
+        last = m.end()
+    out.append(text[last:])
+    out_spans.extend(spans[last:])
+    return "".join(out), out_spans
