@@ -18,10 +18,7 @@ class Explainer:
 
     def explain(self, text: str, labels: list[str]) -> dict[str, list[dict]]:
         norm, spans = normalize_with_offsets(text)
-        blocks = [self.fast._block_values(np.asarray(cols))
-                  for cols in self.fast._single_blocks(text) if cols]
-        cols = np.concatenate([c for c, _ in blocks]) if blocks else np.zeros(0, dtype=np.int64)
-        values = np.concatenate([v for _, v in blocks]) if blocks else np.zeros(0)
+        cols, values = self.fast.single_values(text)
         out = {}
         for label in labels:
             contrib = values * self.fast.coef[cols, self.labels.index(label)]

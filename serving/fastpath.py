@@ -239,12 +239,6 @@ class FastScorer:
             blocks.append(sp.diags(1.0 / norm) @ counts)
         return (blocks[0] + blocks[1]).tocsr()
 
-    def _block_values(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        cols, counts = np.unique(cols, return_counts=True)
-        values = (1.0 + np.log(counts)) * self.idf[cols]
-        norm = np.sqrt(values @ values)
-        return cols, values / norm if norm > 0 else values
-
     def _single_blocks(self, text: str) -> tuple[list[int], list[int]]:
         norm = normalize_text(text)
         ids = self._token_ids(self.segment(norm))
@@ -260,21 +254,55 @@ class FastScorer:
                 tokens = [t for t in self.segment(norm) if _TOKEN.search(t)]
                 words.extend(self.rest[k] for k in (f"{x} {y}" for x, y in zip(tokens, tokens[1:]))
                              if k in self.rest)
-        folded = _WHITE.sub(" ", norm)
-        get, chars = self.char_dict.get, []
-        lo, hi = self.char_range
-        for n in range(lo, hi + 1):
-            chars.extend(j for j in map(get, (folded[i:i + n] for i in range(len(folded) - n + 1)))
-                         if j is not None)
-        return words, chars
+        if len(norm) < 40:  # short: dict look-ups beat setting up arrays
+            folded = _WHITE.sub(" ", norm)
+            get, chars = self.char_dict.get, []
+            lo, hi = self.char_range
+            for n in range(lo, hi + 1):
+                chars.extend(j for j in map(get, (folded[i:i + n] for i in range(len(folded) - n + 1)))
+                             if j is not None)
+            return words, chars
+        return words, self._chars_of(_WHITE.sub(" ", norm))
+
+    def _chars_of(self, text: str) -> np.ndarray:
+        """Character n-gram columns of one paragraph (the batch version without paragraph ids)."""
+        ids = self._dense_ids(text)
+        U, lo, hi = self.U, *self.char_range
+        parts = []
+        if lo <= 1:
+            c1 = self.uni[ids]
+            parts.append(c1[c1 >= 0])
+        if hi >= 2 and len(ids) > 1:
+            both = (ids[:-1] > 0) & (ids[1:] > 0)
+            key2 = ids[:-1] * U + ids[1:]
+            c2 = np.where(both, self.bi[key2] if self.bi is not None
+                          else self._lookup(key2, self.bi_keys, self.bi_cols), -1)
+            if lo <= 2:
+                parts.append(c2[c2 >= 0])
+            if hi >= 3 and len(ids) > 2:
+                ok = (c2[:-1] >= 0) & (c2[1:] >= 0) if self.prune else both[:-1] & both[1:]
+                start = np.flatnonzero(ok)
+                key3 = key2[start] * U + ids[start + 2]
+                c3 = self._lookup(key3, self.tri_keys, self.tri_cols)
+                parts.append(c3[c3 >= 0])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def single_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, TF-IDF values) of one paragraph, each block l2-normalised."""
+        words, chars = self._single_blocks(text)
+        cols, counts = np.unique(np.concatenate([np.asarray(words, dtype=np.int64),
+                                                 np.asarray(chars, dtype=np.int64)]), return_counts=True)
+        values = (1.0 + np.log(counts)) * self.idf[cols]
+        squares = values * values
+        is_char = cols >= self.n_words
+        norms = np.sqrt([squares[~is_char].sum(), squares[is_char].sum()])
+        norms[norms == 0] = 1.0
+        return cols, values / np.where(is_char, norms[1], norms[0])
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1:  # the API's common case: dict look-ups and a dense gather
-            z = self.intercept.copy()
-            for cols in self._single_blocks(texts[0]):
-                if cols:
-                    cols, values = self._block_values(np.asarray(cols))
-                    z += values @ self.coef[cols]
+        if len(texts) == 1:  # the API's common case: no sparse matrices, a dense gather
+            cols, values = self.single_values(texts[0])
+            z = self.intercept + values @ self.coef[cols]
             return 1.0 / (1.0 + np.exp(-z[None, :]))
         z = np.asarray(self.transform(texts) @ self.coef) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
