@@ -1,7 +1,9 @@
 """Archive enumeration: files, folders (recursive) and .zip archives to a stream of sources."""
 from __future__ import annotations
 
+import io
 import os
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,8 +64,6 @@ def _zip_sources(path: str, handle, prefix: str = "") -> Iterator[Source]:
                 yield Source(path, member, error=f"zip member larger than {MAX_MEMBER_BYTES >> 20} MB")
             elif name.lower().endswith(".zip"):
                 try:
-                    import io
-
                     inner = io.BytesIO(archive.read(info))
                 except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
                     yield Source(path, member, error=f"bad zip entry ({exc})")
@@ -92,6 +92,29 @@ def iter_sources(paths: list[str | os.PathLike]) -> Iterator[Source]:
                 yield Source(str(file))
 
 
+_OPEN: dict = {}  # the archive last read from, kept open: members of one zip come in a row
+_OPEN_LOCK = threading.Lock()
+
+
+def forget_open_archives() -> None:
+    """In a freshly forked worker: never share the parent's open archive (and its file offset)."""
+    _OPEN.clear()
+
+
+def _members(path: str) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]:
+    """The open archive and its members by (decoded) name; reopened when the file changed."""
+    stamp = os.stat(path).st_mtime_ns
+    cached = _OPEN.get("archive")
+    if cached and cached[0] == path and cached[1] == stamp:
+        return cached[2], cached[3]
+    if cached:
+        cached[2].close()
+    archive = zipfile.ZipFile(path)
+    names = {member_name(info): info for info in archive.infolist()}
+    _OPEN["archive"] = (path, stamp, archive, names)
+    return archive, names
+
+
 def read_source(source: Source) -> bytes:
     """The bytes of a source (from disk or from inside its zip archives); raises OSError etc."""
     if source.data is not None:
@@ -99,20 +122,17 @@ def read_source(source: Source) -> bytes:
     if not source.member:
         with open(source.path, "rb") as handle:
             return handle.read()
-    import io
-
     parts = source.member.split("!")
-    handle = open(source.path, "rb")
-    try:
-        for i, part in enumerate(parts):
-            with zipfile.ZipFile(handle) as archive:
-                info = next((x for x in archive.infolist() if member_name(x) == part), None)
-                if info is None:
-                    raise KeyError(f"no member {part!r}")
-                data = archive.read(info)
-            if i < len(parts) - 1:
-                handle.close()
-                handle = io.BytesIO(data)
-        return data
-    finally:
-        handle.close()
+    with _OPEN_LOCK:
+        archive, names = _members(source.path)
+        info = names.get(parts[0])
+        if info is None:
+            raise KeyError(f"no member {parts[0]!r}")
+        data = archive.read(info)
+    for part in parts[1:]:  # nested archives are read from memory
+        with zipfile.ZipFile(io.BytesIO(data)) as inner:
+            info = next((x for x in inner.infolist() if member_name(x) == part), None)
+            if info is None:
+                raise KeyError(f"no member {part!r}")
+            data = inner.read(info)
+    return data

@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 from training.errors import DataError
 from training.labelset import LABELS
 
-from .archive import Source, iter_sources, read_source
+from .archive import Source, forget_open_archives, iter_sources, read_source
 from .output import Journal, RowSink, write_errors
 from .tagger import DocResult, ModelRef, resolve, tag_batch
 
@@ -61,7 +61,7 @@ def _run_local(batches, model: ModelRef, workers: int, fmt: str) -> Iterator[lis
     # Forked workers share the loaded model copy-on-write (no reload per worker; joblib's loky
     # workers would each load it again). A bounded window of batches in flight keeps memory
     # flat, and results are taken in input order whatever finishes first.
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=forget_open_archives) as pool:
         window: deque = deque()
         for batch in batches:
             window.append(pool.apply_async(tag_batch, (batch, model, fmt)))

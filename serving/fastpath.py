@@ -227,17 +227,22 @@ class FastScorer:
         return np.concatenate(rows), np.concatenate(cols)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
+        """The TF-IDF matrix (rows l2-normalised per block), as the pipeline's features step."""
         norms = normalize_batch(texts)
-        blocks = []
-        for rows, cols in (self._word_block(norms), self._char_block(norms)):
-            counts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
-                                   shape=(len(texts), self.n_features))
-            counts.sum_duplicates()
-            counts.data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
-            norm = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-            norm[norm == 0] = 1.0
-            blocks.append(sp.diags(1.0 / norm) @ counts)
-        return (blocks[0] + blocks[1]).tocsr()
+        (wr, wc), (cr, cc) = self._word_block(norms), self._char_block(norms)
+        F = self.n_features
+        # One sort merges repeated terms: keys ordered by paragraph, then column (CSR order).
+        keys, counts = np.unique(np.concatenate([wr, cr]) * F + np.concatenate([wc, cc]),
+                                 return_counts=True)
+        rows = keys // F
+        cols = keys - rows * F
+        values = (1.0 + np.log(counts)) * self.idf[cols]
+        block = rows * 2 + (cols >= self.n_words)
+        norm = np.sqrt(np.bincount(block, weights=values * values, minlength=2 * len(texts)))
+        norm[norm == 0] = 1.0
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+        return sp.csr_matrix((values / norm[block], cols, indptr), shape=(len(texts), F))
 
     def _single_blocks(self, text: str) -> tuple[list[int], list[int]]:
         norm = normalize_text(text)
