@@ -46,14 +46,21 @@ class RustSegmenter:
         return self.jieba.cut(text, False)  # unfiltered: FastScorer drops what the analyzer drops
 
 
+class JiebaSegmenter:
+    """The fallback without rjieba: the model's own jieba analyzer."""
+
+    def __init__(self, words: tuple[str, ...]):
+        from training.segment import JiebaWords
+
+        self.cut = JiebaWords(words).tokens
+
+
 def make_segmenter(words: tuple[str, ...]):
     """rjieba when installed (identical tokens, much faster), else jieba itself."""
     try:
-        return RustSegmenter(words).cut
+        return RustSegmenter(words)
     except ImportError:
-        from training.segment import JiebaWords
-
-        return JiebaWords(words).tokens
+        return JiebaSegmenter(words)
 
 
 class FastScorer:
@@ -133,16 +140,20 @@ class FastScorer:
         self.char_dict = {g: j for j, g in enumerate(grams, n_words)}
         self.bigram_dict = dict(zip(self.bigram_keys.tolist(), self.bigram_cols.tolist()))
 
-    def segment(self, text: str) -> list[str]:
+    def _segmenter(self):
         if self._segment is None:
             with self._lock:
                 if self._segment is None:
                     self._segment = make_segmenter(self.words)
-        return self._segment(text)
+        return self._segment
 
-    def _token_ids(self, tokens: list[str]) -> list[int]:
+    def segment(self, text: str) -> list[str]:
+        return self._segmenter().cut(text)
+
+    def _token_ids(self, tokens: list[str], keep_newlines: bool = False) -> list[int]:
         """Column of each token (-1 when not in the vocabulary); tokens the analyzer drops
-        (punctuation, spaces) are left out, so bigrams pair the same neighbours as in training."""
+        (punctuation, spaces) are left out, so bigrams pair the same neighbours as in training.
+        With `keep_newlines`, a newline token stays as -3 (a paragraph break)."""
         cache = self._ids
         ids = list(map(cache.get, tokens))
         if None in ids:
@@ -150,16 +161,31 @@ class FastScorer:
                 cache.clear()
             for k, (t, j) in enumerate(zip(tokens, ids)):
                 if j is None:
-                    ids[k] = cache[t] = self.unigram.get(t, -1) if _TOKEN.search(t) else -2
-        return [j for j in ids if j != -2]
+                    if t == "\n":
+                        ids[k] = cache[t] = -3
+                    else:
+                        ids[k] = cache[t] = self.unigram.get(t, -1) if _TOKEN.search(t) else -2
+        if keep_newlines:
+            return [j for j in ids if j != -2]
+        return [j for j in ids if j >= -1]
 
     def _word_block(self, norms: list[str]):
-        per_doc = [self._token_ids(self.segment(text)) for text in norms]
-        lengths = np.fromiter((len(x) for x in per_doc), dtype=np.int64, count=len(per_doc))
-        ids = np.fromiter((j for x in per_doc for j in x), dtype=np.int64, count=int(lengths.sum()))
-        doc = np.repeat(np.arange(len(norms)), lengths)
-        keep = ids >= 0
-        rows, cols = [doc[keep]], [ids[keep]]
+        if isinstance(self._segmenter(), RustSegmenter):
+            # One cut of the whole batch: paragraphs are separated by newlines, which jieba
+            # never joins to a word, so this equals cutting each one (tests check it).
+            tokens = self._segmenter().cut("\n".join(norms))
+            ids = np.asarray(self._token_ids(tokens, keep_newlines=True), dtype=np.int64)
+            breaks = ids == -3
+            doc = np.cumsum(breaks)
+            keep = ~breaks
+            ids, doc = ids[keep], doc[keep]
+        else:
+            per_doc = [self._token_ids(self.segment(text)) for text in norms]
+            lengths = np.fromiter((len(x) for x in per_doc), dtype=np.int64, count=len(per_doc))
+            ids = np.fromiter((j for x in per_doc for j in x), dtype=np.int64, count=int(lengths.sum()))
+            doc = np.repeat(np.arange(len(norms)), lengths)
+        found = ids >= 0
+        rows, cols = [doc[found]], [ids[found]]
         if self.bigrams and len(ids) > 1 and len(self.bigram_keys):
             a, b = ids[:-1], ids[1:]
             ok = (a >= 0) & (b >= 0) & (doc[:-1] == doc[1:])

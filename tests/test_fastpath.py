@@ -39,5 +39,5 @@ def test_fast_scores_equal_the_pipeline_on_every_labelled_paragraph(data):
     assert np.abs(fast.predict_proba(texts) - reference).max() < 1e-6
     singles = np.vstack([fast.predict_proba([t]) for t in texts[::7]])
     assert np.abs(singles - reference[::7]).max() < 1e-6
-    odd = ["", "   ", "１２３４", "ＡＢＣ abc", "\U0001F600教育😀", "a\n\nb", "教" * 3000]
+    odd = ["", "   ", "", "１２３４", "ＡＢＣ abc", "\U0001F600教育😀", "a\n\nb", "教" * 3000, "", "。"] + texts[:20]
     assert np.abs(fast.predict_proba(odd) - pipeline.predict_proba(odd)).max() < 1e-6
