@@ -43,6 +43,24 @@ def encode_row(row: dict, fmt: str) -> str:
         '}, "model": ', e(row["model"]), "}\n"))
 
 
+class JsonLines:
+    """`encode_row` for JSON, with what repeats (keys, the document, the model) encoded once."""
+
+    def __init__(self, labels: list[str], model: str):
+        self.keys = [_encode_str(label) + ": " for label in labels]
+        self.tail = '}, "model": ' + _encode_str(model) + "}\n"
+
+    def document(self, source: str, member: str) -> str:
+        return f'{{"source": {_encode_str(source)}, "member": {_encode_str(member)}, "paragraph": '
+
+    def line(self, prefix: str, number: int, headings: str, text: str, labels: list[str],
+             scores: list[float]) -> str:
+        e = _encode_str
+        return "".join((prefix, str(number), ', "headings": ', e(headings), ', "text": ', e(text),
+                        ', "labels": [', ", ".join(map(e, labels)), '], "scores": {',
+                        ", ".join([k + repr(v) for k, v in zip(self.keys, scores)]), self.tail))
+
+
 class Journal:
     """`<OUT>.progress`: one JSON line per finished document, written after its rows."""
 

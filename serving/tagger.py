@@ -12,7 +12,7 @@ from training import artifact
 from training.decision import decide
 
 from .archive import Source, read_source
-from .output import encode_row
+from .output import JsonLines, encode_row
 from .predictor import Predictor
 from .readers import ReadError, Skipped, read_document
 from .splitter import split_document
@@ -87,16 +87,22 @@ def tag_batch(sources: list[Source], model: ModelRef | Predictor, fmt: str = "js
     P = decide(S, predictor.thresholds, predictor.labels)
     labels = predictor.labels
     chunks: dict[int, list[str]] = {}
+    jsonl = JsonLines(labels, predictor.version) if fmt != "csv" else None
+    prefixes: dict[int, str] = {}
     for p, owner, scores, chosen in zip(texts, owners, S.tolist(), P.tolist()):
         src, result = results[owner].source, results[owner]
         picked = [lab for lab, on in zip(labels, chosen) if on]
         for lab in picked:
             result.counts[lab] = result.counts.get(lab, 0) + 1
         result.paragraphs += 1
-        row = {"source": src.path, "member": src.member, "paragraph": p.number,
-               "headings": p.heading_path, "text": p.text, "labels": picked,
-               "scores": dict(zip(labels, scores)), "model": predictor.version}
-        chunks.setdefault(owner, []).append(encode_row(row, fmt))
+        if jsonl is not None:
+            prefix = prefixes.get(owner) or prefixes.setdefault(owner, jsonl.document(src.path, src.member))
+            line = jsonl.line(prefix, p.number, p.heading_path, p.text, picked, scores)
+        else:
+            line = encode_row({"source": src.path, "member": src.member, "paragraph": p.number,
+                               "headings": p.heading_path, "text": p.text, "labels": picked,
+                               "scores": dict(zip(labels, scores)), "model": predictor.version}, fmt)
+        chunks.setdefault(owner, []).append(line)
     for owner, lines in chunks.items():
         results[owner].data = "".join(lines).encode("utf-8")
     return results

@@ -249,3 +249,9 @@ def test_jsonl_rows_are_exactly_what_json_dumps_writes():
            "text": "教育\t\\\u2028x😀\n", "labels": ["基建", "资助"],
            "scores": {"基建": 0.123456, "资助": 1e-06, "德育": 0.0, "安全": 1.0}, "model": "v1"}
     assert encode_row(row, "jsonl") == json.dumps(row, ensure_ascii=False) + "\n"
+    from serving.output import JsonLines
+
+    fast = JsonLines(list(row["scores"]), row["model"])
+    line = fast.line(fast.document(row["source"], row["member"]), row["paragraph"], row["headings"],
+                     row["text"], row["labels"], list(row["scores"].values()))
+    assert line == json.dumps(row, ensure_ascii=False) + "\n"

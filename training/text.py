@@ -9,7 +9,8 @@ _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\w\u4e00-\u9fff]")  # a token must hold a letter, digit or CJK character
 
 
-_NFKC_TABLE: dict[int, str] | None = None
+_NFKC_TABLE: dict[str, str] | None = None
+_NFKC_CHARS: re.Pattern | None = None
 
 
 def nfkc(text: str) -> str:
@@ -17,11 +18,14 @@ def nfkc(text: str) -> str:
     compatibility forms (，；（）１２ …): map each character, and fall back to the full algorithm
     when the result is not normalized (composition across characters). Same result either way:
     NFKC of the per-character images equals NFKC of the text, and is the images when normalized."""
-    global _NFKC_TABLE
+    global _NFKC_TABLE, _NFKC_CHARS
     if _NFKC_TABLE is None:
-        _NFKC_TABLE = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0x10000)
+        _NFKC_TABLE = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0x10000)
                        if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) != chr(c)}
-    mapped = text.translate(_NFKC_TABLE)
+        # A regex finds the few characters to map much faster than str.translate visits all.
+        _NFKC_CHARS = re.compile("[" + "".join(map(re.escape, _NFKC_TABLE)) + "]")
+    table = _NFKC_TABLE
+    mapped = _NFKC_CHARS.sub(lambda m: table[m.group()], text)
     return mapped if unicodedata.is_normalized("NFKC", mapped) else unicodedata.normalize("NFKC", text)
 
 
