@@ -21,7 +21,8 @@ from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from training.crossval import grouped_folds, nested_predictions  # noqa: E402
-from training.features import JiebaWords, normalize_text  # noqa: E402
+from training.segment import JiebaWords  # noqa: E402
+from training.text import normalize_text  # noqa: E402
 from training.labelset import LABELS  # noqa: E402
 from training.metrics import compute_metrics  # noqa: E402
 from training.train import TrainSettings, label_matrix, load_training_data, make_pipeline as zj_pipeline  # noqa: E402

@@ -9,7 +9,8 @@ from conftest import REPO
 from serving.fastpath import FastScorer, RustSegmenter
 from training.dataset import load_records
 from training.compiled import compile_pipeline
-from training.features import JiebaWords, normalize_text, read_dictionary
+from training.segment import JiebaWords, read_dictionary
+from training.text import normalize_text
 from training.train import TrainSettings, label_matrix, make_pipeline
 
 

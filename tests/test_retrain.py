@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient

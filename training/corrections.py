@@ -195,8 +195,3 @@ def append_records(path: Path, records: list[dict]) -> Path:
 
 def _key(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def known_ids(labels_dir: str | Path) -> set[str]:
-    return {r.id for r in load_records(labels_dir)}
-

@@ -1,7 +1,6 @@
 """Grouped cross-validation: out-of-fold scores, honest thresholds, learning curve."""
 from __future__ import annotations
 
-from typing import Callable
 
 import numpy as np
 from sklearn.base import clone

@@ -6,8 +6,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from .segment import JiebaWords, read_dictionary  # noqa: F401  (part of this module's interface)
-from .text import normalize_text, normalize_with_offsets  # noqa: F401
+from .segment import JiebaWords
+from .text import normalize_text
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):

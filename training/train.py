@@ -15,7 +15,7 @@ from .crossval import (calibrate, choose_thresholds, fit_calibration, learning_c
 from .dataset import Record, load_records
 from .compiled import FILE as COMPILED_FILE, compile_pipeline, to_bytes
 from .compare import compare_versions, promotion_refusal, score_records
-from .features import read_dictionary
+from .segment import read_dictionary
 from .holdout import holdout_docs, split_holdout
 from .errors import ModelError
 from .labelset import LABELS
