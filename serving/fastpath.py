@@ -257,9 +257,11 @@ class FastScorer:
         norms = normalize_batch(texts)
         (wr, wc), (cr, cc) = self._word_block(norms), self._char_block(norms)
         F = self.n_features
-        # One sort merges repeated terms: keys ordered by paragraph, then column (CSR order).
-        keys, counts = np.unique(np.concatenate([wr, cr]) * F + np.concatenate([wc, cc]),
-                                 return_counts=True)
+        # One sort merges repeated terms: keys ordered by paragraph, then column (CSR order);
+        # 32-bit keys when they fit sort faster.
+        dtype = np.int32 if len(texts) * F < 2**31 else np.int64
+        keys, counts = np.unique(np.concatenate([wr, cr]).astype(dtype) * dtype(F)
+                                 + np.concatenate([wc, cc]).astype(dtype), return_counts=True)
         rows = keys // F
         cols = keys - rows * F
         values = (1.0 + np.log(counts)) * self.idf[cols]
