@@ -15,7 +15,8 @@ import scipy.sparse as sp
 
 from training.text import _NUMBER, _TOKEN, nfkc, normalize_text
 
-_WHITE = re.compile(r"\s\s+")  # what TfidfVectorizer(analyzer="char") folds before n-grams
+# TfidfVectorizer(analyzer="char") folds runs of white space before taking n-grams; normalised
+# text (normalize_text / normalize_batch) has none left, so the fast path skips that step.
 _SPACE_NO_NL = re.compile(r"[^\S\n]+")
 
 
@@ -217,40 +218,12 @@ class FastScorer:
         return np.where(table_keys[at] == keys, table_cols[at], -1)
 
     def _char_block(self, norms: list[str]):
-        folded = [_WHITE.sub(" ", t) for t in norms]
-        lengths = np.fromiter((len(t) for t in folded), dtype=np.int64, count=len(folded))
-        ids = self._dense_ids("".join(folded))
-        doc = np.repeat(np.arange(len(folded)), lengths)
-        # left[i]: characters left in the same paragraph from position i (1 at its last one)
-        left = np.repeat(np.cumsum(lengths), lengths) - np.arange(len(ids))
-        U, lo, hi = self.U, *self.char_range
-        rows, cols = [], []
-        if lo <= 1:
-            c1 = self.uni[ids]
-            hit = c1 >= 0
-            rows.append(doc[hit])
-            cols.append(c1[hit])
-        if hi >= 2 and len(ids) > 1:
-            pair = np.flatnonzero((left[:-1] >= 2) & (ids[:-1] > 0) & (ids[1:] > 0))
-            key2 = ids[pair] * U + ids[pair + 1]
-            c2 = self.bi[key2] if self.bi is not None else self._lookup(key2, self.bi_keys, self.bi_cols)
-            if lo <= 2:
-                hit = c2 >= 0
-                rows.append(doc[pair[hit]])
-                cols.append(c2[hit])
-            if hi >= 3 and len(ids) > 2:
-                found = np.zeros(len(ids) + 1, dtype=bool)
-                found[pair[c2 >= 0]] = True
-                start = np.flatnonzero((left[:-2] >= 3) & (ids[:-2] > 0) & (ids[1:-1] > 0) & (ids[2:] > 0)
-                                       & ((found[:-3] & found[1:-2]) if self.prune else True))
-                key3 = (ids[start] * U + ids[start + 1]) * U + ids[start + 2]
-                c3 = self._lookup(key3, self.tri_keys, self.tri_cols)
-                hit = c3 >= 0
-                rows.append(doc[start[hit]])
-                cols.append(c3[hit])
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return np.concatenate(rows), np.concatenate(cols)
+        # Paragraphs joined by newlines: a newline is in no n-gram of the vocabulary (normalised
+        # text has none), so its id 0 stops every n-gram at the paragraph's edge.
+        joined = "\n".join(norms)
+        cols, starts = self._char_grams(joined)
+        doc = np.cumsum(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 10)
+        return doc[starts], cols
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """The TF-IDF matrix (rows l2-normalised per block), as the pipeline's features step."""
@@ -288,37 +261,44 @@ class FastScorer:
                 words.extend(self.rest[k] for k in (f"{x} {y}" for x, y in zip(tokens, tokens[1:]))
                              if k in self.rest)
         if len(norm) < 40:  # short: dict look-ups beat setting up arrays
-            folded = _WHITE.sub(" ", norm)
+            folded = norm  # normalised text has no runs of white space to fold
             get, chars = self.char_dict.get, []
             lo, hi = self.char_range
             for n in range(lo, hi + 1):
                 chars.extend(j for j in map(get, (folded[i:i + n] for i in range(len(folded) - n + 1)))
                              if j is not None)
             return words, chars
-        return words, self._chars_of(_WHITE.sub(" ", norm))
+        return words, self._char_grams(norm)[0]
 
-    def _chars_of(self, text: str) -> np.ndarray:
-        """Character n-gram columns of one paragraph (the batch version without paragraph ids)."""
+    def _char_grams(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(column, start position) of every vocabulary character n-gram of the text."""
         ids = self._dense_ids(text)
         U, lo, hi = self.U, *self.char_range
-        parts = []
+        cols, starts = [], []
         if lo <= 1:
             c1 = self.uni[ids]
-            parts.append(c1[c1 >= 0])
+            at = np.flatnonzero(c1 >= 0)
+            cols.append(c1[at])
+            starts.append(at)
         if hi >= 2 and len(ids) > 1:
             both = (ids[:-1] > 0) & (ids[1:] > 0)
             key2 = ids[:-1] * U + ids[1:]
             c2 = np.where(both, self.bi[key2] if self.bi is not None
                           else self._lookup(key2, self.bi_keys, self.bi_cols), -1)
             if lo <= 2:
-                parts.append(c2[c2 >= 0])
+                at = np.flatnonzero(c2 >= 0)
+                cols.append(c2[at])
+                starts.append(at)
             if hi >= 3 and len(ids) > 2:
                 ok = (c2[:-1] >= 0) & (c2[1:] >= 0) if self.prune else both[:-1] & both[1:]
-                start = np.flatnonzero(ok)
-                key3 = key2[start] * U + ids[start + 2]
-                c3 = self._lookup(key3, self.tri_keys, self.tri_cols)
-                parts.append(c3[c3 >= 0])
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+                at = np.flatnonzero(ok)
+                c3 = self._lookup(key2[at] * U + ids[at + 2], self.tri_keys, self.tri_cols)
+                hit = c3 >= 0
+                cols.append(c3[hit])
+                starts.append(at[hit])
+        if not cols:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(cols), np.concatenate(starts)
 
     def single_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns, TF-IDF values) of one paragraph, each block l2-normalised."""
