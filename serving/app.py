@@ -90,7 +90,7 @@ ERRORS = {code: {"model": ErrorResponse} for code in (401, 413, 415, 422, 503)}
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app factory (`uvicorn --factory serving.app:create_app`); settings from ZONGJIE_*."""
-    settings = settings or Settings()
+    settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

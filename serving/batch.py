@@ -1,6 +1,7 @@
 """`zongjie tag`: run the tagging core over archives, in order, resumable, on N processes or Dask."""
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from itertools import islice
@@ -12,9 +13,10 @@ from training.labelset import LABELS
 
 from .archive import Source, forget_open_archives, iter_sources, read_source
 from .output import Journal, RowSink, write_errors
+from .readers import preload_readers
 from .tagger import DocResult, ModelRef, resolve, tag_batch
 
-BATCH_FILES = 8
+BATCH_FILES = 16
 SYNC_SECONDS = 2.0
 
 
@@ -59,16 +61,23 @@ def _run_local(batches, model: ModelRef, workers: int, fmt: str) -> Iterator[lis
     from collections import deque
 
     # Forked workers share the loaded model copy-on-write (no reload per worker; joblib's loky
-    # workers would each load it again). A bounded window of batches in flight keeps memory
-    # flat, and results are taken in input order whatever finishes first.
-    with multiprocessing.get_context("fork").Pool(workers, initializer=forget_open_archives) as pool:
-        window: deque = deque()
-        for batch in batches:
-            window.append(pool.apply_async(tag_batch, (batch, model, fmt)))
-            if len(window) >= 3 * workers:
+    # workers would each load it again), warmed and with the readers' libraries imported, so
+    # no worker spends its first batch on set-up. A bounded window of batches in flight keeps
+    # memory flat, and results are taken in input order whatever finishes first.
+    predictor.warm()
+    preload_readers()
+    gc.freeze()  # the collector never scans (and so never copies) what the workers share
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=forget_open_archives) as pool:
+            window: deque = deque()
+            for batch in batches:
+                window.append(pool.apply_async(tag_batch, (batch, model, fmt)))
+                if len(window) >= 3 * workers:
+                    yield window.popleft().get()
+            while window:
                 yield window.popleft().get()
-        while window:
-            yield window.popleft().get()
+    finally:
+        gc.unfreeze()
 
 
 def _run_dask(batches, model: ModelRef, address: str, fmt: str) -> Iterator[list[DocResult]]:
@@ -103,11 +112,18 @@ def _summary_entry(result: DocResult, offset: int) -> dict:
 
 def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelRef, workers: int = 1,
             resume: bool = False, overwrite: bool = False, dask: str | None = None,
-            on_progress: Callable[[Progress], None] | None = None) -> TagResult:
+            on_progress: Callable[[Progress], None] | None = None,
+            batch_files: int = BATCH_FILES) -> TagResult:
     """Tag every paragraph of every document under `paths` into `out`."""
     out = Path(out)
+    resolve(model)  # a model that cannot be loaded fails here, before any output is touched
     journal, sink = Journal(out), RowSink(out, fmt)
     done = journal.entries() if resume else []
+    # Documents the journal counts whose rows the output lacks (lost in a crash before they
+    # reached the disk, or an output cut short) are tagged again.
+    size = sink.size()
+    while done and done[-1]["offset"] > size:
+        done.pop()
     if resume and not journal.path.exists():
         raise DataError(out, None, "nothing to resume: no progress journal "
                                    f"{journal.path.name} (the run finished, or never started)")
@@ -124,7 +140,7 @@ def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelR
     offset = done[-1]["offset"] if done else None
     documents = [e for e in done]
     last_sync = time.perf_counter()
-    batches = _batches(todo, BATCH_FILES)
+    batches = _batches(todo, batch_files)
     stream = _run_dask(batches, model, dask, fmt) if dask else _run_local(batches, model, workers, fmt)
     try:
         for results in stream:

@@ -309,7 +309,6 @@ def cmd_tag(args, settings: Settings) -> int:
     if version is None:
         raise ZongjieError(f"no model in service in {models_dir}: run `zongjie train --promote` "
                            "or give --model VERSION")
-    artifact.load_compiled(models_dir, version)  # fail now, not in every worker
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out.suffix else "jsonl")
     printer = _ProgressPrinter(sys.stderr, args.quiet)
     try:
@@ -475,7 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args, Settings())
+        return args.func(args, Settings.from_env())
     except ZongjieError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

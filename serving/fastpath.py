@@ -1,5 +1,5 @@
 """The fast path: the fitted pipeline's exact computation (normalise, jieba words and bigrams,
-character n-grams, sublinear TF-IDF, l2 norm per block, linear scores) done for a whole batch with
+character n-grams, sublinear TF-IDF, l2 norm per block, linear scores) for a whole batch with
 array operations, and jieba's segmentation done by jieba-rs (rjieba) when it is installed.
 
 Equality with `pipeline.predict_proba` (scores within 1e-6) and rjieba's tokens with jieba's
@@ -7,44 +7,50 @@ Equality with `pipeline.predict_proba` (scores within 1e-6) and rjieba's tokens 
 """
 from __future__ import annotations
 
-import re
 import threading
 
 import numpy as np
 import scipy.sparse as sp
 
-from training.text import _NUMBER, _TOKEN, nfkc, normalize_text
+from training.text import _TOKEN, normalize_text
 
-# TfidfVectorizer(analyzer="char") folds runs of white space before taking n-grams; normalised
-# text (normalize_text / normalize_batch) has none left, so the fast path skips that step.
-_SPACE_NO_NL = re.compile(r"[^\S\n]+")
+from .lookup import IntTable
+from .normalize import normalize_batch
 
-
-def normalize_batch(texts: list[str]) -> list[str]:
-    """`normalize_text` of every text, in one pass over the joined batch (same result: the joints
-    are newlines, which NFKC, lower() and the number pattern leave alone and never cross)."""
-    if len(texts) < 8:
-        return [normalize_text(t) for t in texts]
-    joined = nfkc("\n".join(t.replace("\n", " ") for t in texts)).lower()
-    joined = _SPACE_NO_NL.sub(" ", _NUMBER.sub("0", joined))
-    parts = [part.strip() for part in joined.split("\n")]
-    if len(parts) != len(texts):  # a character that NFKC turned into a newline: do it one by one
-        return [normalize_text(t) for t in texts]
-    return parts
+_NEWLINE, _DROPPED, _UNKNOWN = -3, -2, -1  # token ids that are not vocabulary columns
+_TOKEN_CACHE_MAX = 400_000
+_DIRECT_PAIRS_MAX = 1 << 24  # character pairs table up to 64 MB; a hash table beyond
 
 
 class RustSegmenter:
     """jieba-rs with the model's domain dictionary, cutting like `jieba.Tokenizer.lcut(HMM=False)`."""
 
     def __init__(self, words: tuple[str, ...]):
-        import rjieba
-
-        self.jieba = rjieba.Jieba()
+        self.jieba = _new_jieba()
         for word in words:
             self.jieba.add_word(word, None, None)  # freq=None: as jieba's add_word(freq=None)
 
     def cut(self, text: str) -> list[str]:
         return self.jieba.cut(text, False)  # unfiltered: FastScorer drops what the analyzer drops
+
+
+_DEFAULT_TAKEN = False
+_DEFAULT_LOCK = threading.Lock()
+
+
+def _new_jieba():
+    """A jieba-rs instance with its default dictionary. Importing rjieba already builds one
+    (~70 ms) for its module-level functions, which zongjie never uses: the first segmenter of
+    the process takes that one instead of building a second."""
+    global _DEFAULT_TAKEN
+    import rjieba
+
+    with _DEFAULT_LOCK:
+        default = getattr(rjieba, "_DEFAULT_JIEBA", None)
+        if not _DEFAULT_TAKEN and default is not None:
+            _DEFAULT_TAKEN = True
+            return default
+    return rjieba.Jieba()
 
 
 class JiebaSegmenter:
@@ -64,82 +70,100 @@ def make_segmenter(words: tuple[str, ...]):
         return JiebaSegmenter(words)
 
 
+class _TokenIds(dict):
+    """token -> vocabulary column, _UNKNOWN, _DROPPED (no letter, digit or CJK character: the
+    analyzer drops it, so bigrams pair across it) or _NEWLINE (a paragraph break in a batch).
+    A dict so that `map(ids.__getitem__, tokens)` runs in C for every token seen before."""
+
+    def __init__(self, unigram: dict[str, int]):
+        super().__init__(unigram)  # every vocabulary word is a token of its own column
+        self["\n"] = _NEWLINE
+        self.unigram = unigram
+
+    def __missing__(self, token: str) -> int:
+        if token == "\n":
+            j = _NEWLINE
+        elif _TOKEN.search(token):
+            j = self.unigram.get(token, _UNKNOWN)
+        else:
+            j = _DROPPED
+        if len(self) < _TOKEN_CACHE_MAX:  # bounded: an endless archive must not grow it forever
+            self[token] = j
+        return j
+
+
 class FastScorer:
     """Scores equal to `pipeline.predict_proba`, from the compiled arrays (training/compiled.py)."""
 
     def __init__(self, arrays):
-        names = [str(x) for x in arrays["names"]]
-        n_words = int(arrays["n_words"])
-        self.words = tuple(str(w) for w in arrays["dictionary"])
+        names = arrays["names"].tolist()
+        self.names = names
+        self.n_words = n_words = int(arrays["n_words"])
+        self.n_features = len(names)
+        self.words = tuple(arrays["dictionary"].tolist())
         self.bigrams = bool(arrays["bigrams"])
         self.char_range = tuple(int(x) for x in arrays["char_range"])
         if self.char_range[0] < 1 or self.char_range[1] > 3:
             raise ValueError("fast path supports character n-grams of 1 to 3 characters")
-        self.names = names
         self.idf = np.asarray(arrays["idf"], dtype=float)
         self.coef = np.ascontiguousarray(arrays["coef"], dtype=float)  # features × labels
         self.intercept = np.asarray(arrays["intercept"], dtype=float)
         self.thresholds = np.asarray(arrays["thresholds"], dtype=float)
-        self.labels = [str(x) for x in arrays["labels"]]
+        self.labels = arrays["labels"].tolist()
         self._segment = None
         self._lock = threading.Lock()
-        self._ids: dict[str, int] = {}
-        self.n_words = n_words
-        self.n_features = len(names)
-        # Words: unigram -> column; bigram (id a, id b) packed into one int64, sorted for lookup.
+        # Words: unigram -> column; a bigram (column a, column b) packed into a * n_words + b.
         self.unigram = {t: j for j, t in enumerate(names[:n_words]) if " " not in t}
+        self._ids = _TokenIds(self.unigram)
         self.rest: dict[str, int] = {}
         keys, cols = [], []
         for j, term in enumerate(names[:n_words]):
-            parts = term.split(" ")
-            if len(parts) == 2 and parts[0] in self.unigram and parts[1] in self.unigram:
-                keys.append(self.unigram[parts[0]] * n_words + self.unigram[parts[1]])
-                cols.append(j)
-            elif " " in term:
-                self.rest[term] = j  # cannot happen with jieba tokens; kept exact anyway
-        order = np.argsort(keys)
-        self.bigram_keys = np.asarray(keys, dtype=np.int64)[order]
-        self.bigram_cols = np.asarray(cols, dtype=np.int64)[order]
-        # Characters: every character of the vocabulary gets a dense id (0 = none); 1- and
-        # 2-grams are then direct table look-ups, 3-grams a binary search over packed ids.
-        grams = names[n_words:]
-        alphabet = sorted({c for g in grams for c in g})
-        self.char_id = {c: i + 1 for i, c in enumerate(alphabet)}
+            if " " in term:
+                parts = term.split(" ")
+                if len(parts) == 2 and parts[0] in self.unigram and parts[1] in self.unigram:
+                    keys.append(self.unigram[parts[0]] * n_words + self.unigram[parts[1]])
+                    cols.append(j)
+                else:
+                    self.rest[term] = j  # cannot happen with min_df pruning; kept exact anyway
+        self.word_pairs = IntTable(keys, cols)
+        self.bigram_dict = dict(zip(keys, cols))
+        self._init_chars(names[n_words:])
+
+    def _init_chars(self, grams: list[str]) -> None:
+        # Every character of the vocabulary gets a dense id (0 = in no n-gram); 1-grams and
+        # 2-grams are then direct table look-ups, 3-grams a hash look-up of packed ids.
+        n_words, G = self.n_words, len(grams)
+        if any("\x00" in g for g in grams):  # numpy strings cannot hold a trailing NUL
+            raise ValueError("fast path cannot compile a character n-gram with a NUL character")
+        codes = np.zeros((G, 3), dtype=np.uint32)
+        if G:
+            codes[:] = np.array(grams, dtype="U3").view(np.uint32).reshape(G, 3)
+        lengths = (codes != 0).sum(axis=1)
+        alphabet = np.unique(codes[codes != 0])
         self.U = U = len(alphabet) + 1
+        ids = np.where(codes != 0, np.searchsorted(alphabet, codes) + 1, 0).astype(np.int64)
         self.bmp = np.zeros(0x10000, dtype=np.int64)
-        for c, i in self.char_id.items():
-            if ord(c) < 0x10000:
-                self.bmp[ord(c)] = i
-        self.astral = {ord(c): i for c, i in self.char_id.items() if ord(c) >= 0x10000}
-        self.uni = np.full(U, -1, dtype=np.int64)
-        self.bi = np.full(U * U, -1, dtype=np.int64) if U * U <= 40_000_000 else None
-        tri_keys, tri_cols, bi_keys, bi_cols = [], [], [], []
-        for j, g in enumerate(grams, n_words):
-            ids = [self.char_id[c] for c in g]
-            if len(g) == 1:
-                self.uni[ids[0]] = j
-            elif len(g) == 2:
-                bi_keys.append(ids[0] * U + ids[1])
-                bi_cols.append(j)
-            else:
-                tri_keys.append((ids[0] * U + ids[1]) * U + ids[2])
-                tri_cols.append(j)
-        if self.bi is not None:
-            self.bi[np.asarray(bi_keys, dtype=np.int64)] = np.asarray(bi_cols, dtype=np.int64)
-        order = np.argsort(bi_keys)
-        self.bi_keys = np.asarray(bi_keys, dtype=np.int64)[order]
-        self.bi_cols = np.asarray(bi_cols, dtype=np.int64)[order]
-        order = np.argsort(tri_keys)
-        self.tri_keys = np.asarray(tri_keys, dtype=np.int64)[order]
-        self.tri_cols = np.asarray(tri_cols, dtype=np.int64)[order]
+        small = alphabet < 0x10000
+        self.bmp[alphabet[small]] = np.flatnonzero(small) + 1
+        self.astral = {int(c): int(i) + 1 for i, c in enumerate(alphabet) if c >= 0x10000}
+        columns = np.arange(n_words, n_words + G, dtype=np.int32)
+        self.uni = np.full(U, -1, dtype=np.int32)
+        one, two, three = lengths == 1, lengths == 2, lengths == 3
+        self.uni[ids[one, 0]] = columns[one]
+        pairs = ids[two, 0] * U + ids[two, 1]
+        triples = (ids[three, 0] * U + ids[three, 1]) * U + ids[three, 2]
+        if U * U <= _DIRECT_PAIRS_MAX:
+            self.pair_table = np.full(U * U, -1, dtype=np.int32)
+            self.pair_table[pairs] = columns[two]
+            self._pairs = self.pair_table.__getitem__
+        else:
+            self._pairs = IntTable(pairs, columns[two]).get
+        self.triples = IntTable(triples, columns[three])
         # A 3-gram seen in min_df documents has both its 2-grams in the vocabulary as well, so
-        # only positions where both are found need a search — checked here, not assumed.
-        bigram_set = set(bi_keys)
-        self.prune = all((k // U) in bigram_set and (k // U % U * U + k % U) in bigram_set
-                         for k in tri_keys)
-        # Dicts for one paragraph at a time, where hashing beats array set-up.
-        self.char_dict = {g: j for j, g in enumerate(grams, n_words)}
-        self.bigram_dict = dict(zip(self.bigram_keys.tolist(), self.bigram_cols.tolist()))
+        # only positions where both are found need a look-up — checked here, not assumed.
+        self.prune = bool(np.isin(triples // U, pairs).all() and np.isin(triples % (U * U), pairs).all())
+        # A dict for one short paragraph at a time, where hashing beats array set-up.
+        self.char_dict = dict(zip(grams, range(n_words, n_words + G)))
 
     def _segmenter(self):
         if self._segment is None:
@@ -151,103 +175,119 @@ class FastScorer:
     def segment(self, text: str) -> list[str]:
         return self._segmenter().cut(text)
 
-    def _token_ids(self, tokens: list[str], keep_newlines: bool = False) -> list[int]:
-        """Column of each token (-1 when not in the vocabulary); tokens the analyzer drops
-        (punctuation, spaces) are left out, so bigrams pair the same neighbours as in training.
-        With `keep_newlines`, a newline token stays as -3 (a paragraph break)."""
-        cache = self._ids
-        ids = list(map(cache.get, tokens))
-        if None in ids:
-            if len(cache) > 500_000:
-                cache.clear()
-            for k, (t, j) in enumerate(zip(tokens, ids)):
-                if j is None:
-                    if t == "\n":
-                        ids[k] = cache[t] = -3
-                    else:
-                        ids[k] = cache[t] = self.unigram.get(t, -1) if _TOKEN.search(t) else -2
-        if keep_newlines:
-            return [j for j in ids if j != -2]
-        return [j for j in ids if j >= -1]
+    # --- a batch: one sort over (paragraph, column) keys of every term occurrence -------------
 
-    def _word_block(self, norms: list[str]):
-        if isinstance(self._segmenter(), RustSegmenter):
+    def _token_ids(self, tokens: list[str]) -> np.ndarray:
+        ids = np.fromiter(map(self._ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        return ids[ids != _DROPPED]
+
+    def _word_keys(self, norms: list[str], joined: str) -> list[np.ndarray]:
+        F = self.n_features
+        segmenter = self._segmenter()
+        ids = None
+        if isinstance(segmenter, RustSegmenter):
             # One cut of the whole batch: paragraphs are separated by newlines, which jieba
-            # never joins to a word, so this equals cutting each one (tests check it).
-            tokens = self._segmenter().cut("\n".join(norms))
-            ids = np.asarray(self._token_ids(tokens, keep_newlines=True), dtype=np.int64)
-            breaks = ids == -3
-            doc = np.cumsum(breaks)
-            keep = ~breaks
-            ids, doc = ids[keep], doc[keep]
-        else:
-            per_doc = [self._token_ids(self.segment(text)) for text in norms]
-            lengths = np.fromiter((len(x) for x in per_doc), dtype=np.int64, count=len(per_doc))
-            ids = np.fromiter((j for x in per_doc for j in x), dtype=np.int64, count=int(lengths.sum()))
-            doc = np.repeat(np.arange(len(norms)), lengths)
-        found = ids >= 0
-        rows, cols = [doc[found]], [ids[found]]
-        if self.bigrams and len(ids) > 1 and len(self.bigram_keys):
-            a, b = ids[:-1], ids[1:]
-            ok = (a >= 0) & (b >= 0) & (doc[:-1] == doc[1:])
-            keys = a[ok] * self.n_words + b[ok]
-            at = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
-            hit = self.bigram_keys[at] == keys
-            rows.append(doc[:-1][ok][hit])
-            cols.append(self.bigram_cols[at[hit]])
-        if self.rest:  # vocabulary bigrams whose parts are not unigrams (never with jieba tokens)
+            # keeps as tokens of their own and never joins to a word (checked by the count).
+            ids = self._token_ids(segmenter.cut(joined))
+            if int((ids == _NEWLINE).sum()) != len(norms) - 1:
+                ids = None
+        if ids is None:
+            tokens: list[str] = []
             for i, text in enumerate(norms):
-                tokens = [t for t in self.segment(text) if _TOKEN.search(t)]
-                extra = [self.rest[k] for k in (f"{x} {y}" for x, y in zip(tokens, tokens[1:])) if k in self.rest]
-                rows.append(np.full(len(extra), i, dtype=np.int64))
-                cols.append(np.asarray(extra, dtype=np.int64))
-        return np.concatenate(rows), np.concatenate(cols)
+                if i:
+                    tokens.append("\n")
+                tokens.extend(segmenter.cut(text))
+            ids = self._token_ids(tokens)
+        doc = np.cumsum(ids == _NEWLINE)
+        at = np.flatnonzero(ids >= 0)
+        keys = [doc[at] * F + ids[at]]
+        if self.bigrams and len(ids) > 1:
+            # A newline token between two paragraphs is not a column: no pair crosses it.
+            a, b = ids[:-1], ids[1:]
+            at = np.flatnonzero((a >= 0) & (b >= 0))
+            cols = self.word_pairs.get(a[at] * self.n_words + b[at])
+            hit = cols >= 0
+            keys.append(doc[at[hit]] * F + cols[hit])
+        if self.rest:  # vocabulary bigrams whose parts are not unigrams (never with min_df)
+            for i, text in enumerate(norms):
+                extra = self._rest_columns(text)
+                keys.append(np.asarray(extra, dtype=np.int64) + i * F)
+        return keys
 
-    def _dense_ids(self, text: str) -> np.ndarray:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        astral = codes >= 0x10000
-        ids = self.bmp[np.where(astral, 0, codes)]
-        if astral.any():
+    def _rest_columns(self, norm: str) -> list[int]:
+        tokens = [t for t in self.segment(norm) if _TOKEN.search(t)]
+        pairs = (f"{x} {y}" for x, y in zip(tokens, tokens[1:]))
+        return [self.rest[k] for k in pairs if k in self.rest]
+
+    def _char_grams(self, ids: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(column, start position) of every vocabulary character n-gram, per n."""
+        U, (lo, hi) = self.U, self.char_range
+        found = []
+        if lo <= 1:
+            cols = self.uni[ids]
+            at = np.flatnonzero(cols >= 0)
+            found.append((cols[at], at))
+        if hi >= 2 and len(ids) > 1:
+            pair_keys = ids[:-1] * U + ids[1:]  # id 0 (no such character) is in no pair
+            pairs = self._pairs(pair_keys)
+            if lo <= 2:
+                at = np.flatnonzero(pairs >= 0)
+                found.append((pairs[at], at))
+            if hi >= 3 and len(ids) > 2:
+                ok = ((pairs[:-1] >= 0) & (pairs[1:] >= 0) if self.prune
+                      else (ids[:-2] > 0) & (ids[1:-1] > 0) & (ids[2:] > 0))
+                at = np.flatnonzero(ok)
+                cols = self.triples.get(pair_keys[at] * U + ids[at + 2])
+                hit = cols >= 0
+                found.append((cols[hit], at[hit]))
+        return found
+
+    def _dense_codes(self, codes: np.ndarray) -> np.ndarray:
+        if len(codes) and int(codes.max()) >= 0x10000:
+            astral = codes >= 0x10000
+            ids = self.bmp[np.where(astral, 0, codes)]
             ids[astral] = [self.astral.get(int(c), 0) for c in codes[astral]]
-        return ids
+            return ids
+        return self.bmp[codes]
 
-    def _lookup(self, keys: np.ndarray, table_keys: np.ndarray, table_cols: np.ndarray) -> np.ndarray:
-        if not len(table_keys):
-            return np.full(len(keys), -1, dtype=np.int64)
-        at = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
-        return np.where(table_keys[at] == keys, table_cols[at], -1)
-
-    def _char_block(self, norms: list[str]):
+    def _char_keys(self, codes: np.ndarray) -> list[np.ndarray]:
         # Paragraphs joined by newlines: a newline is in no n-gram of the vocabulary (normalised
         # text has none), so its id 0 stops every n-gram at the paragraph's edge.
-        joined = "\n".join(norms)
-        cols, starts = self._char_grams(joined)
-        doc = np.cumsum(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == 10)
-        return doc[starts], cols
-
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
-        """The TF-IDF matrix (rows l2-normalised per block), as the pipeline's features step."""
-        norms = normalize_batch(texts)
-        (wr, wc), (cr, cc) = self._word_block(norms), self._char_block(norms)
+        ids = self._dense_codes(codes)
+        doc = np.cumsum(codes == 10)
         F = self.n_features
-        # One sort merges repeated terms: keys ordered by paragraph, then column (CSR order);
-        # 32-bit keys when they fit sort faster.
-        dtype = np.int32 if len(texts) * F < 2**31 else np.int64
-        keys, counts = np.unique(np.concatenate([wr, cr]).astype(dtype) * dtype(F)
-                                 + np.concatenate([wc, cc]).astype(dtype), return_counts=True)
+        return [doc[at] * F + cols for cols, at in self._char_grams(ids)]
+
+    def _batch_scores(self, texts: list[str]) -> np.ndarray:
+        norms, joined, codes = normalize_batch(texts)
+        F, n = self.n_features, len(texts)
+        keys = np.concatenate(self._word_keys(norms, joined) + self._char_keys(codes))
+        if n * F < 2**31:
+            keys = keys.astype(np.int32)  # sorts faster
+        keys.sort()
+        # One entry per (paragraph, column), with how often it occurs.
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
+        counts = np.diff(np.append(starts, len(keys)))
+        keys = keys[starts]
         rows = keys // F
         cols = keys - rows * F
         values = (1.0 + np.log(counts)) * self.idf[cols]
+        # Word columns come before character columns, so each (paragraph, block) is one run of
+        # the sorted entries: its l2 norm is a sum over the run. Every value is > 0 (idf >= 1).
         block = rows * 2 + (cols >= self.n_words)
-        norm = np.sqrt(np.bincount(block, weights=values * values, minlength=2 * len(texts)))
-        norm[norm == 0] = 1.0
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
-        return sp.csr_matrix((values / norm[block], cols, indptr), shape=(len(texts), F))
+        runs = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1]))) if len(block) else block
+        if len(runs):
+            norm = np.sqrt(np.add.reduceat(values * values, runs))
+            values /= np.repeat(norm, np.diff(np.append(runs, len(values))))
+        indptr = np.searchsorted(rows, np.arange(n + 1))
+        X = sp.csr_matrix((values, cols, indptr), shape=(n, F))
+        return np.asarray(X @ self.coef) + self.intercept
 
-    def _single_blocks(self, text: str) -> tuple[list[int], list[int]]:
+    # --- one paragraph (the API's common case): no sort, dict look-ups ------------------------
+
+    def _single_columns(self, text: str) -> tuple[list[int], list[int]]:
         norm = normalize_text(text)
-        ids = self._token_ids(self.segment(norm))
+        ids = [j for j in map(self._ids.__getitem__, self.segment(norm)) if j >= _UNKNOWN]
         words = [j for j in ids if j >= 0]
         if self.bigrams:
             n_words, bigram = self.n_words, self.bigram_dict
@@ -257,54 +297,21 @@ class FastScorer:
                     if j is not None:
                         words.append(j)
             if self.rest:
-                tokens = [t for t in self.segment(norm) if _TOKEN.search(t)]
-                words.extend(self.rest[k] for k in (f"{x} {y}" for x, y in zip(tokens, tokens[1:]))
-                             if k in self.rest)
+                words.extend(self._rest_columns(norm))
         if len(norm) < 40:  # short: dict look-ups beat setting up arrays
-            folded = norm  # normalised text has no runs of white space to fold
             get, chars = self.char_dict.get, []
             lo, hi = self.char_range
             for n in range(lo, hi + 1):
-                chars.extend(j for j in map(get, (folded[i:i + n] for i in range(len(folded) - n + 1)))
+                chars.extend(j for j in map(get, (norm[i:i + n] for i in range(len(norm) - n + 1)))
                              if j is not None)
             return words, chars
-        return words, self._char_grams(norm)[0]
-
-    def _char_grams(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(column, start position) of every vocabulary character n-gram of the text."""
-        ids = self._dense_ids(text)
-        U, lo, hi = self.U, *self.char_range
-        cols, starts = [], []
-        if lo <= 1:
-            c1 = self.uni[ids]
-            at = np.flatnonzero(c1 >= 0)
-            cols.append(c1[at])
-            starts.append(at)
-        if hi >= 2 and len(ids) > 1:
-            both = (ids[:-1] > 0) & (ids[1:] > 0)
-            key2 = ids[:-1] * U + ids[1:]
-            c2 = np.where(both, self.bi[key2] if self.bi is not None
-                          else self._lookup(key2, self.bi_keys, self.bi_cols), -1)
-            if lo <= 2:
-                at = np.flatnonzero(c2 >= 0)
-                cols.append(c2[at])
-                starts.append(at)
-            if hi >= 3 and len(ids) > 2:
-                ok = (c2[:-1] >= 0) & (c2[1:] >= 0) if self.prune else both[:-1] & both[1:]
-                at = np.flatnonzero(ok)
-                c3 = self._lookup(key2[at] * U + ids[at + 2], self.tri_keys, self.tri_cols)
-                hit = c3 >= 0
-                cols.append(c3[hit])
-                starts.append(at[hit])
-        if not cols:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return np.concatenate(cols), np.concatenate(starts)
+        found = self._char_grams(self._dense_codes(np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)))
+        return words, np.concatenate([cols for cols, _ in found]).tolist() if found else []
 
     def single_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns, TF-IDF values) of one paragraph, each block l2-normalised."""
-        words, chars = self._single_blocks(text)
-        cols, counts = np.unique(np.concatenate([np.asarray(words, dtype=np.int64),
-                                                 np.asarray(chars, dtype=np.int64)]), return_counts=True)
+        words, chars = self._single_columns(text)
+        cols, counts = np.unique(np.asarray(words + chars, dtype=np.int64), return_counts=True)
         values = (1.0 + np.log(counts)) * self.idf[cols]
         squares = values * values
         is_char = cols >= self.n_words
@@ -313,9 +320,9 @@ class FastScorer:
         return cols, values / np.where(is_char, norms[1], norms[0])
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1:  # the API's common case: no sparse matrices, a dense gather
+        if len(texts) == 1:  # the API's common case: no batch set-up, a dense gather
             cols, values = self.single_values(texts[0])
-            z = self.intercept + values @ self.coef[cols]
-            return 1.0 / (1.0 + np.exp(-z[None, :]))
-        z = np.asarray(self.transform(texts) @ self.coef) + self.intercept
+            z = (self.intercept + values @ self.coef[cols])[None, :]
+        else:
+            z = self._batch_scores(texts)
         return 1.0 / (1.0 + np.exp(-z))

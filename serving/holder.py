@@ -11,7 +11,6 @@ from training.errors import ModelError
 from .predictor import Predictor
 
 log = logging.getLogger("zongjie")
-WARM_UP = ["全面落实学生资助政策，发放助学金120万元。"]
 
 
 class ModelHolder:
@@ -36,9 +35,7 @@ class ModelHolder:
         return self._predictor is not None
 
     def load(self, version: str) -> Predictor:
-        predictor = Predictor(artifact.load_compiled(self.models_dir, version))
-        predictor.predict(WARM_UP)  # builds the jieba tokenizer before the first request
-        return predictor
+        return Predictor(artifact.load_compiled(self.models_dir, version)).warm()
 
     def refresh(self) -> bool:
         """Load the version named by models/CURRENT if it is not the one in service."""

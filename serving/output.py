@@ -3,62 +3,16 @@ makes an interrupted run resumable without duplicated or lost paragraphs."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
-from json.encoder import encode_basestring as _encode_str  # the C encoder, ensure_ascii=False
 from pathlib import Path
 
 from training.errors import DataError
 from training.labelset import LABELS
 
+from .rows import COLUMNS, csv_line, row_values
+
 FORMATS = ("jsonl", "csv", "xlsx")
-COLUMNS = ["source", "member", "paragraph", "headings", "text", "labels", *LABELS, "model",
-           "corrected_labels"]
-
-
-def csv_line(values: list) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
-    return buffer.getvalue()
-
-
-def row_values(row: dict) -> list:
-    return [row["source"], row["member"], row["paragraph"], row["headings"], row["text"],
-            "、".join(row["labels"]), *[row["scores"][label] for label in LABELS], row["model"], ""]
-
-
-def encode_row(row: dict, fmt: str) -> str:
-    """One output line: CSV for csv, JSON (also the xlsx spool) otherwise — the same text as
-    json.dumps(row, ensure_ascii=False), built directly because it is the batch labeller's
-    hottest line of output code."""
-    if fmt == "csv":
-        return csv_line(row_values(row))
-    e = _encode_str
-    return "".join((
-        '{"source": ', e(row["source"]), ', "member": ', e(row["member"]),
-        ', "paragraph": ', str(row["paragraph"]), ', "headings": ', e(row["headings"]),
-        ', "text": ', e(row["text"]), ', "labels": [', ", ".join(map(e, row["labels"])),
-        '], "scores": {', ", ".join(f"{e(k)}: {float(v)!r}" for k, v in row["scores"].items()),
-        '}, "model": ', e(row["model"]), "}\n"))
-
-
-class JsonLines:
-    """`encode_row` for JSON, with what repeats (keys, the document, the model) encoded once."""
-
-    def __init__(self, labels: list[str], model: str):
-        self.keys = [_encode_str(label) + ": " for label in labels]
-        self.tail = '}, "model": ' + _encode_str(model) + "}\n"
-
-    def document(self, source: str, member: str) -> str:
-        return f'{{"source": {_encode_str(source)}, "member": {_encode_str(member)}, "paragraph": '
-
-    def line(self, prefix: str, number: int, headings: str, text: str, labels: list[str],
-             scores: list[float]) -> str:
-        e = _encode_str
-        return "".join((prefix, str(number), ', "headings": ', e(headings), ', "text": ', e(text),
-                        ', "labels": [', ", ".join(map(e, labels)), '], "scores": {',
-                        ", ".join([k + repr(v) for k, v in zip(self.keys, scores)]), self.tail))
 
 
 class Journal:
@@ -107,6 +61,13 @@ class RowSink:
             raise DataError(None, None, f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
         self.out, self.fmt = out, fmt
         self.data_path = out.with_name(out.name + ".spool.jsonl") if fmt == "xlsx" else out
+
+    def size(self) -> int:
+        """Bytes in the data file so far; -1 when there is none."""
+        try:
+            return self.data_path.stat().st_size
+        except FileNotFoundError:
+            return -1
 
     def open(self, offset: int | None) -> None:
         """Start afresh (offset None) or continue after `offset` bytes, dropping anything later."""

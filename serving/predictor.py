@@ -12,6 +12,9 @@ from training.decision import decide
 from .fastpath import FastScorer
 
 
+WARM_UP = ["全面落实学生资助政策，发放助学金120万元。", "下半年将新建城南小学，确保明年秋季投入使用。"]
+
+
 @dataclass(frozen=True)
 class Prediction:
     labels: list[str]
@@ -44,6 +47,13 @@ class Predictor:
 
                 self._explainer = Explainer(self.fast, self.labels)
         return self._explainer
+
+    def warm(self) -> "Predictor":
+        """Build now what is built on first use (the segmenter, the batch tables): before the
+        first request, or in the batch labeller before its workers fork and share it."""
+        self.predict(WARM_UP[:1])  # one paragraph: the API's path
+        self.predict(WARM_UP)      # a batch
+        return self
 
     def scores(self, texts: list[str]) -> np.ndarray:
         return self.fast.predict_proba(texts)

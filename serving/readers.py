@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 TEXT_TYPES = {".txt", ".md", ".text"}
@@ -72,38 +71,17 @@ def read_docx(data: bytes) -> str:
     return "\n".join(lines)
 
 
-class _Visible(HTMLParser):
-    BLOCK = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
-             "section", "article", "table", "ul", "ol", "blockquote", "pre", "title", "hr"}
-    HIDDEN = {"script", "style", "head", "noscript", "template", "svg"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.HIDDEN:
-            self.hidden += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in self.BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data.replace("\n", " "))
-
-
+_BLOCK = frozenset({"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+                    "section", "article", "table", "ul", "ol", "blockquote", "pre", "title", "hr"})
+_HIDDEN = frozenset({"script", "style", "head", "noscript", "template", "svg"})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def read_html(data: bytes) -> str:
-    """The visible text of an HTML page, one block element per line."""
+    """The visible text of an HTML page, one block element per line (lxml's HTML parser)."""
+    from lxml import etree, html
+
     match = _META_CHARSET.search(data[:4096])
     text = None
     if match:
@@ -111,10 +89,35 @@ def read_html(data: bytes) -> str:
             text = data.decode(match.group(1).decode("ascii"))
         except (LookupError, UnicodeDecodeError):
             text = None
-    parser = _Visible()
-    parser.feed(text if text is not None else decode_text(data))
-    parser.close()
-    return "".join(parser.parts)
+    text = _XML_DECLARATION.sub("", text if text is not None else decode_text(data))
+    if not text.strip():
+        return ""
+    try:
+        root = html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return ""
+    parts: list[str] = []
+    hidden = 0
+    for event, element in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        tag = element.tag if isinstance(element.tag, str) else None  # None: comment, PI
+        if event in ("comment", "pi"):  # invisible, but the text after it is not
+            if not hidden and element.tail:
+                parts.append(element.tail.replace("\n", " "))
+        elif event == "start":
+            if tag in _HIDDEN:
+                hidden += 1
+            elif tag in _BLOCK:
+                parts.append("\n")
+            if not hidden and tag is not None and element.text:
+                parts.append(element.text.replace("\n", " "))
+        else:
+            if tag in _HIDDEN:
+                hidden -= 1
+            elif tag in _BLOCK:
+                parts.append("\n")
+            if not hidden and element.tail:  # the text after an element belongs to its parent
+                parts.append(element.tail.replace("\n", " "))
+    return "".join(parts)
 
 
 def read_pdf(data: bytes) -> str:
@@ -164,6 +167,15 @@ def read_office(data: bytes, suffix: str) -> str:
         if not out.exists():
             raise ReadError("LibreOffice could not convert it")
         return decode_text(out.read_bytes())
+
+
+def preload_readers() -> None:
+    """Import the parsing libraries now (each reader imports its own on first use): done once
+    in the batch labeller's parent, so forked workers start with them."""
+    import zipfile  # noqa: F401
+
+    import pypdfium2  # noqa: F401
+    from lxml import etree, html  # noqa: F401
 
 
 def read_document(name: str, data: bytes) -> tuple[str, bool]:

@@ -1,15 +1,22 @@
 """The one settings object: every `ZONGJIE_*` environment variable, read only at the edges."""
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Mapping
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from training.errors import ConfigError
+
+PREFIX = "ZONGJIE_"
 
 
-class Settings(BaseSettings):
-    """Read from environment variables prefixed `ZONGJIE_` (e.g. `ZONGJIE_MODELS_DIR`)."""
+@dataclass(frozen=True)
+class Settings:
+    """Defaults here; `Settings.from_env()` reads `ZONGJIE_<FIELD>` (e.g. `ZONGJIE_MODELS_DIR`).
 
-    model_config = SettingsConfigDict(env_prefix="ZONGJIE_", extra="ignore")
+    A plain dataclass (not pydantic-settings): every command builds one, and importing
+    pydantic-settings cost each `zongjie` call 0.1 s."""
 
     models_dir: Path = Path("models")
     labels_dir: Path = Path("labels")
@@ -20,3 +27,34 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5_000_000
     reload_interval: float = 2.0
     feedback_db: Path = Path("labels/inbox.sqlite3")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """The settings given by the environment; a value of the wrong type is a ConfigError."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field in fields(cls):
+            name = PREFIX + field.name.upper()
+            raw = environ.get(name)
+            if raw is None:
+                continue
+            values[field.name] = _parse(name, raw, field.default)
+        return cls(**values)
+
+
+def _parse(name: str, raw: str, default):
+    text = raw.strip()
+    if isinstance(default, Path):
+        if not text:
+            raise ConfigError(f"{name} is empty: give a path")
+        return Path(text)
+    if isinstance(default, bool) or default is None:  # tokens: empty means unset
+        return text or None
+    kind = type(default)
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not {'an integer' if kind is int else 'a number'}") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be greater than 0")
+    return value

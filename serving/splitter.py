@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 _CN_NUM = "一二三四五六七八九十百零〇"
 # Numbered-heading styles, outermost first: 一、 (一) 1. （1） ①
@@ -20,13 +20,15 @@ _PAGE_NUMBER = re.compile(
     r"|page\s*\d+(?:\s*of\s*\d+)?)$", re.IGNORECASE)
 _SENTENCE_END = "。！？!?；;：:”’」』）)…"
 HEADING_MAX = 40
+# Every heading pattern starts with one of these or a digit: other lines skip the patterns.
+_HEADING_START = frozenset("第" + _CN_NUM + "(（" + "".join(map(chr, range(0x2460, 0x2474))))
+_BLANKS = re.compile(r"[ \t\u3000\xa0]+")
 
 
-@dataclass(frozen=True)
-class Paragraph:
+class Paragraph(NamedTuple):
     number: int
     text: str
-    headings: tuple[str, ...] = field(default=())
+    headings: tuple[str, ...] = ()
     is_heading: bool = False
 
     @property
@@ -36,7 +38,7 @@ class Paragraph:
 
 def heading_level(line: str) -> int | None:
     """The numbering level of a short heading line (0 = outermost), or None for body text."""
-    if len(line) > HEADING_MAX:
+    if len(line) > HEADING_MAX or not line or (line[0] not in _HEADING_START and not line[0].isdecimal()):
         return None
     for level, pattern in enumerate(HEADING_LEVELS):
         if pattern.match(line):
@@ -74,9 +76,10 @@ def split_lines(text: str, *, wrapped: bool | None = None) -> list[str]:
     `wrapped`: True for text known to be hard-wrapped (PDF), False to keep every line break,
     None to detect fixed-width wrapping from the line lengths.
     """
-    pages = [[line for line in (re.sub(r"[ \t\u3000\xa0]+", " ", raw).strip() for raw in page.split("\n"))
+    text = _BLANKS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    pages = [[line for line in (raw.strip() for raw in page.split("\n"))
               if line and not _PAGE_NUMBER.match(line)]
-             for page in text.replace("\r\n", "\n").replace("\r", "\n").split("\f")]
+             for page in text.split("\f")]
     lines = [line for page in pages for line in page]
     counts = Counter(line for line in lines if len(line) <= HEADING_MAX)
     repeated = {line for line, n in counts.items() if n >= 3 and heading_level(line) is None}
@@ -97,14 +100,16 @@ def split_document(text: str, *, wrapped: bool | None = None) -> list[Paragraph]
     """Paragraphs of a report, each with the heading path (section titles) above it."""
     lines = split_lines(text, wrapped=wrapped)
     stack: list[tuple[int, str]] = []  # (level, heading text); the title is level -1
+    headings: tuple[str, ...] = ()     # the texts of the stack, rebuilt when it changes
     out: list[Paragraph] = []
     for number, line in enumerate(lines, 1):
         level = heading_level(line)
         if number == 1 and level is None and len(line) <= HEADING_MAX and line[-1] not in "。！？；":
             level = -1  # the report's title
-        out.append(Paragraph(number, line, tuple(h for _, h in stack), level is not None))
+        out.append(Paragraph(number, line, headings, level is not None))
         if level is not None:
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, line))
+            headings = tuple(h for _, h in stack)
     return out

@@ -12,10 +12,13 @@ from training import artifact
 from training.decision import decide
 
 from .archive import Source, read_source
-from .output import JsonLines, encode_row
+from .rows import DocumentRows
 from .predictor import Predictor
 from .readers import ReadError, Skipped, read_document
 from .splitter import split_document
+
+
+SCORE_CHUNK = 4096  # paragraphs per model call
 
 
 @dataclass(frozen=True)
@@ -73,36 +76,31 @@ def read_paragraphs(source: Source) -> tuple[list, str | None, bool]:
 def tag_batch(sources: list[Source], model: ModelRef | Predictor, fmt: str = "jsonl") -> list[DocResult]:
     """Tag every paragraph of every document in the batch; unreadable ones carry their reason."""
     predictor = resolve(model)
-    results, texts, owners = [], [], []
+    results, documents, texts = [], [], []
     for source in sources:
         paragraphs, error, skipped = read_paragraphs(source)
         results.append(DocResult(Source(source.path, source.member), error=error, skipped=skipped))
-        for p in paragraphs:
-            texts.append(p)
-            owners.append(len(results) - 1)
+        if paragraphs:
+            documents.append((results[-1], len(texts), paragraphs))
+            texts.extend(p.text for p in paragraphs)
     if not texts:
         return results
-    # One model call for the whole batch: featurising is much cheaper in bulk.
-    S = np.round(predictor.scores([p.text for p in texts]), 6)
-    P = decide(S, predictor.thresholds, predictor.labels)
+    # Few model calls for the whole batch: featurising is much cheaper in bulk (and chunks
+    # bound the memory a batch of very long documents takes).
+    S = np.round(np.vstack([predictor.scores(texts[i:i + SCORE_CHUNK])
+                            for i in range(0, len(texts), SCORE_CHUNK)]), 6)
+    P = decide(S, predictor.thresholds, predictor.labels).astype(bool)
     labels = predictor.labels
-    chunks: dict[int, list[str]] = {}
-    jsonl = JsonLines(labels, predictor.version) if fmt != "csv" else None
-    prefixes: dict[int, str] = {}
-    for p, owner, scores, chosen in zip(texts, owners, S.tolist(), P.tolist()):
-        src, result = results[owner].source, results[owner]
-        picked = [lab for lab, on in zip(labels, chosen) if on]
-        for lab in picked:
-            result.counts[lab] = result.counts.get(lab, 0) + 1
-        result.paragraphs += 1
-        if jsonl is not None:
-            prefix = prefixes.get(owner) or prefixes.setdefault(owner, jsonl.document(src.path, src.member))
-            line = jsonl.line(prefix, p.number, p.heading_path, p.text, picked, scores)
-        else:
-            line = encode_row({"source": src.path, "member": src.member, "paragraph": p.number,
-                               "headings": p.heading_path, "text": p.text, "labels": picked,
-                               "scores": dict(zip(labels, scores)), "model": predictor.version}, fmt)
-        chunks.setdefault(owner, []).append(line)
-    for owner, lines in chunks.items():
-        results[owner].data = "".join(lines).encode("utf-8")
+    # The label list of each paragraph, from its row of P as a bit pattern: one list per pattern.
+    patterns = (P * (1 << np.arange(len(labels)))).sum(axis=1).tolist()
+    chosen = {code: [lab for i, lab in enumerate(labels) if code >> i & 1] for code in set(patterns)}
+    scores = S.tolist()
+    encoder = DocumentRows(fmt, labels, predictor.version)
+    for result, start, paragraphs in documents:
+        end = start + len(paragraphs)
+        result.paragraphs = len(paragraphs)
+        result.counts = {lab: int(n) for lab, n in zip(labels, P[start:end].sum(axis=0)) if n}
+        rows = ((p.number, p.heading_path, p.text, chosen[code], row)
+                for p, code, row in zip(paragraphs, patterns[start:end], scores[start:end]))
+        result.data = encoder.encode(result.source.path, result.source.member, rows).encode("utf-8")
     return results

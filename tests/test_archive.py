@@ -209,7 +209,7 @@ def test_interrupted_and_resumed_equals_uninterrupted(archive, trained, tmp_path
         raise KeyboardInterrupt  # as Ctrl-C after the first batch
 
     with pytest.raises(KeyboardInterrupt):
-        run_tag(paths, out=part, fmt=fmt, model=model, on_progress=interrupt)
+        run_tag(paths, out=part, fmt=fmt, model=model, on_progress=interrupt, batch_files=4)
     data = part.with_name(part.name + ".spool.jsonl") if fmt == "xlsx" else part
     with open(data, "ab") as handle:  # a kill in the middle of writing a row
         handle.write(b'{"source": "half a row')
@@ -225,7 +225,34 @@ def test_interrupted_and_resumed_equals_uninterrupted(archive, trained, tmp_path
         assert cells(part) == cells(whole)
     else:
         assert part.read_bytes() == whole.read_bytes()
-    assert calls == [8]
+    assert calls == [4]
+
+
+def test_resume_redoes_documents_whose_rows_never_reached_the_output(archive, trained, tmp_path, cli):
+    paths = [archive / "reports", archive / "old.zip"]
+    model = ModelRef(str(trained["models"]), trained["version"])
+    run_tag(paths, out=tmp_path / "whole.jsonl", fmt="jsonl", model=model)
+    part = tmp_path / "part.jsonl"
+
+    def interrupt(progress):
+        if progress.files_done >= 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_tag(paths, out=part, fmt="jsonl", model=model, on_progress=interrupt, batch_files=3)
+    rows = part.read_bytes()
+    part.write_bytes(rows[:len(rows) // 2])  # a crash lost the end of the file, not the journal
+    result = cli("tag", *paths, "-o", part, "--models", trained["models"], "--resume", "--quiet")
+    assert result.code == 2
+    assert part.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+
+    gone = tmp_path / "gone.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_tag(paths, out=gone, fmt="jsonl", model=model, on_progress=interrupt, batch_files=3)
+    gone.unlink()  # the output itself is lost: the journal alone cannot bring its rows back
+    result = cli("tag", *paths, "-o", gone, "--models", trained["models"], "--resume", "--quiet")
+    assert result.code == 2
+    assert gone.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
 
 
 def test_workers_and_dask_give_the_same_output_in_the_same_order(archive, trained, tmp_path):
@@ -242,19 +269,23 @@ def test_workers_and_dask_give_the_same_output_in_the_same_order(archive, traine
     assert one.paragraphs == len(read_rows(tmp_path / "one.jsonl"))
 
 
-def test_jsonl_rows_are_exactly_what_json_dumps_writes():
-    from serving.output import encode_row
+def test_jsonl_rows_are_exactly_what_json_dumps_writes_and_csv_what_csv_writes():
+    from serving.rows import DocumentRows, csv_line, row_values
 
-    row = {"source": "/档案/报告\"x.txt", "member": "总结/一.txt", "paragraph": 3, "headings": "一、 > （一）",
-           "text": "教育\t\\\u2028x😀\n", "labels": ["基建", "资助"],
-           "scores": {"基建": 0.123456, "资助": 1e-06, "德育": 0.0, "安全": 1.0}, "model": "v1"}
-    assert encode_row(row, "jsonl") == json.dumps(row, ensure_ascii=False) + "\n"
-    from serving.output import JsonLines
-
-    fast = JsonLines(list(row["scores"]), row["model"])
-    line = fast.line(fast.document(row["source"], row["member"]), row["paragraph"], row["headings"],
-                     row["text"], row["labels"], list(row["scores"].values()))
-    assert line == json.dumps(row, ensure_ascii=False) + "\n"
+    rows = [{"source": "/档案/报告\"%s x.txt", "member": "总结/一%d.txt", "paragraph": 3,
+             "headings": "一、 > （一）", "text": "教育\t\\\u2028x😀\n%r", "labels": ["基建", "资助"],
+             "scores": {"基建": 0.123456, "资助": 1e-06, "德育": 0.0, "安全": 1.0, "师资": 0.5,
+                        "问题": 0.000123, "计划": 0.999999}, "model": "v1%"},
+            {"source": "/档案/报告\"%s x.txt", "member": "总结/一%d.txt", "paragraph": 4,
+             "headings": "", "text": "", "labels": [],
+             "scores": {"基建": 1e-05, "资助": 0.1, "德育": 2e-06, "安全": 0.0, "师资": 0.0,
+                        "问题": 0.0, "计划": 0.0}, "model": "v1%"}]
+    tuples = [(r["paragraph"], r["headings"], r["text"], r["labels"], list(r["scores"].values()))
+              for r in rows]
+    for fmt, expected in (("jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)),
+                          ("csv", "".join(csv_line(row_values(r)) for r in rows))):
+        encoder = DocumentRows(fmt, list(rows[0]["scores"]), "v1%")
+        assert encoder.encode(rows[0]["source"], rows[0]["member"], tuples) == expected
 
 
 def test_numbering_styles_page_furniture_and_wrapped_lines(cli, trained, tmp_path):

@@ -1,0 +1,117 @@
+"""`normalize_text` for a whole batch of paragraphs at once, as array operations on code points."""
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.text import normalize_text
+
+_COMPLEX = np.uint32(0xFFFFFFFF)
+_NL, _SP, _ZERO = 10, 32, 48
+
+
+@dataclass(frozen=True)
+class _Tables:
+    nfkc: np.ndarray    # code point -> its NFKC image when that is one character, else _COMPLEX
+    lower: np.ndarray   # code point -> str.lower() when one character and context-free
+    digit: np.ndarray   # what `\d` matches
+    space: np.ndarray   # what `\s` matches, but the newline
+
+
+_TABLES: _Tables | None = None
+_LOCK = threading.Lock()
+
+
+def tables() -> _Tables:
+    """Built once per process from unicodedata and re themselves (~30 ms); the batch labeller
+    builds them before forking its workers."""
+    global _TABLES
+    with _LOCK:
+        if _TABLES is None:
+            nfkc = np.arange(0x10000, dtype=np.uint32)
+            lower = nfkc.copy()
+            digit = np.zeros(0x10000, dtype=bool)
+            space = np.zeros(0x10000, dtype=bool)
+            for code in range(0x10000):
+                if 0xD800 <= code < 0xE000:  # surrogates: never in a str from decoding
+                    nfkc[code] = lower[code] = _COMPLEX
+                    continue
+                char = chr(code)
+                image = unicodedata.normalize("NFKC", char)
+                if image != char:
+                    nfkc[code] = ord(image) if len(image) == 1 and image != "\n" else _COMPLEX
+                small = char.lower()
+                if small != char:
+                    lower[code] = ord(small) if len(small) == 1 else _COMPLEX
+            lower[0x3A3] = _COMPLEX  # Σ lowers to σ or ς by context
+            every = "".join(map(chr, range(0xD800))) + "\x00" * 0x800 + "".join(map(chr, range(0xE000, 0x10000)))
+            digit[[m.start() for m in re.finditer(r"\d", every)]] = True
+            space[[m.start() for m in re.finditer(r"\s", every)]] = True
+            space[10] = False  # newlines separate paragraphs
+            _TABLES = _Tables(nfkc, lower, digit, space)
+    return _TABLES
+
+
+def _previous(mask: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(mask)
+    out[1:] = mask[:-1]
+    return out
+
+
+def _following(mask: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(mask)
+    out[:-1] = mask[1:]
+    return out
+
+
+def _fold(codes: np.ndarray, t: _Tables) -> np.ndarray | None:
+    """NFKC, lower(), numbers -> "0", white-space runs -> " ", spaces at paragraph edges dropped:
+    `normalize_text` per newline-separated paragraph; None when a character needs the full
+    algorithm (NFKC expanding or composing, Σ, astral characters)."""
+    if not len(codes) or int(codes.max()) >= 0x10000:
+        return None
+    images = t.nfkc[codes]
+    if (images == _COMPLEX).any():
+        return None
+    # NFKC of each character is NFKC of the text only when the result is normalized.
+    if not unicodedata.is_normalized("NFKC", images.tobytes().decode("utf-32-le")):
+        return None
+    text = t.lower[images]
+    if (text == _COMPLEX).any():
+        return None
+    # `\d+(?:[.,]\d+)*` -> "0": a separator belongs to a number between two digits; each run
+    # of number characters is one match (the character after a match is never a digit).
+    digit = t.digit[text]
+    number = digit.copy()
+    number[1:-1] |= ((text[1:-1] == 46) | (text[1:-1] == 44)) & digit[:-2] & digit[2:]
+    first = number & ~_previous(number)
+    space = t.space[text]
+    keep = (~number | first) & (~space | ~_previous(space))
+    text = np.where(first, _ZERO, np.where(space, _SP, text))[keep]
+    # strip(): one space at most is left at each paragraph edge.
+    edge = np.ones(len(text) + 2, dtype=bool)
+    edge[1:-1] = text == _NL
+    drop = (text == _SP) & (edge[:-2] | edge[2:])
+    return text[~drop] if drop.any() else text
+
+
+def normalize_batch(texts: list[str]) -> tuple[list[str], str, np.ndarray]:
+    """`[normalize_text(t) for t in texts]`, the same joined by newlines, and its code points
+    (uint32), computed in one pass over the joined batch. Equal because the joints are
+    newlines, which no step creates, removes or crosses (tests check it on every label)."""
+    if not texts:
+        return [], "", np.zeros(0, dtype=np.uint32)
+    joined = "\n".join([t.replace("\n", " ") for t in texts])
+    codes = _fold(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32), tables())
+    if codes is not None:
+        joined = codes.tobytes().decode("utf-32-le")
+        parts = joined.split("\n")
+        if len(parts) == len(texts):
+            return parts, joined, codes
+    parts = [normalize_text(t) for t in texts]  # rare: the full algorithm, one by one
+    joined = "\n".join(parts)
+    return parts, joined, np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
