@@ -1,10 +1,12 @@
 """Batch tagging throughput: builds an archive of >= 50,000 distinct paragraphs in mixed formats
-(GBK and UTF-8 .txt, .docx, .html, .pdf, and a .zip of .txt), then times, end to end (read, split,
-segment, featurise, predict, write): the straightforward pipeline (jieba + scikit-learn's
-TfidfVectorizer + one-vs-rest LR, one process) as the baseline, and `zongjie tag` with --workers 1
-and --workers 2. Prints paragraphs/s, MB/s, peak memory (sampled over the process tree) and ratios.
+(GBK and UTF-8 .txt, .docx, .html, .pdf, and a .zip of .txt), then times whole commands, end to
+end (start-up, read, split, segment, featurise, predict, write): the reference pipeline as the
+baseline (benchmarks/_reference_tag.py: the same reading and writing, scores from scikit-learn's
+Pipeline — jieba, TfidfVectorizer, one-vs-rest LR — in one process), and `zongjie tag` with
+--workers 1 and --workers 2. Prints paragraphs/s, MB/s, peak memory (sampled over the process
+tree), ratios, and whether the three outputs are byte for byte the same.
 
-Run: `.venv/bin/python benchmarks/batch.py [--paragraphs 50000] [--keep DIR]`
+Run: `.venv/bin/python benchmarks/batch.py [--paragraphs 50000] [--repeats 3] [--keep DIR]`
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import argparse
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -94,12 +97,11 @@ def peak_rss(proc: psutil.Process, stop: threading.Event, out: dict) -> None:
             out["largest"] = max(out.get("largest", 0), max(rss))
         except psutil.Error:
             pass
-        time.sleep(0.1)
+        time.sleep(0.05)
 
 
-def run(archive: Path, out: Path, workers: int) -> tuple[float, dict]:
-    cmd = [*zongjie(), "tag", str(archive), "-o", str(out), "--workers", str(workers), "--quiet",
-           "--overwrite"]
+def timed(cmd: list[str]) -> tuple[float, dict]:
+    """Wall-clock seconds of a whole command (start-up included) and its peak memory."""
     memory: dict = {}
     stop = threading.Event()
     start = time.perf_counter()
@@ -111,39 +113,14 @@ def run(archive: Path, out: Path, workers: int) -> tuple[float, dict]:
     stop.set()
     sampler.join()
     if code not in (0, 2):
-        raise SystemExit(f"zongjie tag failed with exit status {code}")
-    return seconds, memory
-
-
-def run_baseline(archive: Path, out: Path) -> tuple[float, dict]:
-    """The straightforward pipeline, in this process: same reading and writing, but the model
-    call is scikit-learn's Pipeline.predict_proba (jieba.lcut, TfidfVectorizer, OvR LR)."""
-    from serving.batch import run_tag
-    from serving.predictor import Predictor
-    from training import artifact
-    from training.segment import _cut
-
-    class Straightforward(Predictor):
-        def scores(self, texts):
-            _cut.cache_clear()  # no memo of segmentations across batches, as in a plain pipeline
-            return self.loaded.pipeline.predict_proba(texts)
-
-    predictor = Straightforward(artifact.load_current(ROOT / "models"))
-    memory = {"total": 0, "largest": 0}
-    stop = threading.Event()
-    sampler = threading.Thread(target=peak_rss, args=(psutil.Process(), stop, memory))
-    sampler.start()
-    start = time.perf_counter()
-    run_tag([archive], out=out, fmt="jsonl", model=predictor, overwrite=True)
-    seconds = time.perf_counter() - start
-    stop.set()
-    sampler.join()
+        raise SystemExit(f"{' '.join(cmd)} failed with exit status {code}")
     return seconds, memory
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each; the median is shown")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the archive in this folder")
     args = parser.parse_args()
     version = ensure_model()
@@ -155,20 +132,32 @@ def main() -> None:
             n, size = build_archive(archive, args.paragraphs)
             print(f"built {n} paragraphs, {size / 1e6:.1f} MB in {time.perf_counter() - start:.0f} s")
         size = sum(p.stat().st_size for p in archive.rglob("*") if p.is_file())
-        print(f"archive {archive} ({size / 1e6:.1f} MB), model {version}\n")
-        print(f"{'run':<28} {'seconds':>8} {'paragraphs/s':>13} {'MB/s':>6} {'peak RSS total':>15} {'largest process':>16}")
-        rates = {}
-        runs = [("baseline", "straightforward pipeline, 1 process"), (1, "zongjie tag --workers 1"),
-                (2, "zongjie tag --workers 2")]
-        for key, name in runs:
+        print(f"archive {archive} ({size / 1e6:.1f} MB), model {version}; "
+              f"median of {args.repeats} runs, wall clock of the whole command\n")
+        print(f"{'run':<36} {'seconds':>8} {'paragraphs/s':>13} {'MB/s':>6} {'peak RSS total':>15} "
+              f"{'largest process':>16}")
+        runs = [("baseline", "reference pipeline (scikit-learn)",
+                 [sys.executable, str(ROOT / "benchmarks" / "_reference_tag.py")]),
+                (1, "zongjie tag --workers 1", [*zongjie(), "tag"]),
+                (2, "zongjie tag --workers 2", [*zongjie(), "tag"])]
+        rates, outputs = {}, {}
+        for key, name, cmd in runs:
             out = tmp / f"out{key}.jsonl"
-            seconds, memory = run_baseline(archive, out) if key == "baseline" else run(archive, out, key)
+            if key == "baseline":
+                cmd = [*cmd, str(archive), str(out)]
+            else:
+                cmd = [*cmd, str(archive), "-o", str(out), "--workers", str(key), "--quiet", "--overwrite"]
+            results = sorted((timed(cmd) for _ in range(args.repeats)), key=lambda r: r[0])
+            seconds, memory = results[len(results) // 2]
             lines = sum(1 for _ in open(out, encoding="utf-8"))
             rates[key] = lines / seconds
-            print(f"{name:<28} {seconds:>8.1f} {lines / seconds:>13.0f} {size / 1e6 / seconds:>6.2f} "
+            outputs[key] = out.read_bytes()
+            print(f"{name:<36} {seconds:>8.2f} {lines / seconds:>13.0f} {size / 1e6 / seconds:>6.2f} "
                   f"{memory.get('total', 0) / 2**20:>12.0f} MB {memory.get('largest', 0) / 2**20:>13.0f} MB")
-        print(f"\n{lines} paragraphs tagged. --workers 1 vs the straightforward pipeline: "
-              f"{rates[1] / rates['baseline']:.1f}x; --workers 2 vs --workers 1: {rates[2] / rates[1]:.2f}x")
+        same = "identical" if outputs[1] == outputs[2] == outputs["baseline"] else "DIFFERENT"
+        print(f"\n{lines} paragraphs tagged; the three outputs are {same}.")
+        print(f"--workers 1 vs the reference pipeline: {rates[1] / rates['baseline']:.1f}x; "
+              f"--workers 2 vs --workers 1: {rates[2] / rates[1]:.2f}x")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

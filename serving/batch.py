@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from itertools import islice
@@ -68,16 +70,38 @@ def _run_local(batches, model: ModelRef, workers: int, fmt: str) -> Iterator[lis
     preload_readers()
     gc.freeze()  # the collector never scans (and so never copies) what the workers share
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=forget_open_archives) as pool:
+        with tempfile.TemporaryDirectory(prefix="zongjie-tag-") as spool, \
+                multiprocessing.get_context("fork").Pool(workers, initializer=forget_open_archives) as pool:
             window: deque = deque()
             for batch in batches:
-                window.append(pool.apply_async(tag_batch, (batch, model, fmt)))
+                window.append(pool.apply_async(_tag_spooled, (batch, model, fmt, spool)))
                 if len(window) >= 3 * workers:
-                    yield window.popleft().get()
+                    yield _unspool(*window.popleft().get())
             while window:
-                yield window.popleft().get()
+                yield _unspool(*window.popleft().get())
     finally:
         gc.unfreeze()
+
+
+def _tag_spooled(batch: list[Source], model: ModelRef, fmt: str, spool: str):
+    """`tag_batch` in a pool worker, its rows left in a file rather than sent back through the
+    pool's pipe (a worker blocked on a full pipe waits for the parent to be scheduled)."""
+    results = tag_batch(batch, model, fmt)
+    sizes = [len(r.data) for r in results]
+    fd, path = tempfile.mkstemp(dir=spool, suffix=".rows")
+    with os.fdopen(fd, "wb") as out:
+        out.write(b"".join(r.data for r in results))
+    for r in results:
+        r.data = b""
+    return path, sizes, results
+
+
+def _unspool(path: str, sizes: list[int], results: list[DocResult]) -> list[DocResult]:
+    with open(path, "rb") as rows:
+        for result, size in zip(results, sizes):
+            result.data = rows.read(size)
+    os.unlink(path)
+    return results
 
 
 def _run_dask(batches, model: ModelRef, address: str, fmt: str) -> Iterator[list[DocResult]]:
