@@ -40,5 +40,22 @@ def test_fast_scores_equal_the_pipeline_on_every_labelled_paragraph(data):
     assert np.abs(fast.predict_proba(texts) - reference).max() < 1e-6
     singles = np.vstack([fast.predict_proba([t]) for t in texts[::7]])
     assert np.abs(singles - reference[::7]).max() < 1e-6
-    odd = ["", "   ", "", "１２３４", "ＡＢＣ abc", "\U0001F600教育😀", "a\n\nb", "教" * 3000, "", "。"] + texts[:20]
+    odd = ["", "   ", "", "１２３４", "ＡＢＣ abc", "\U0001F600教育😀", "a\n\nb", "教" * 3000, "", "。"] + ODD_TEXTS + texts[:20]
     assert np.abs(fast.predict_proba(odd) - pipeline.predict_proba(odd)).max() < 1e-6
+
+
+ODD_TEXTS = ["", "   ", "１２３４．５６", "ＡＢＣ abc", "\U0001F600教育😀", "a\n\nb", "1.2.3 1..2 ,5 3,", "ΑΣ ΣΑ Σ",
+             "İstanbul", "ｶﾞｯｺｳ ㈱ ① ⅷ", "e\u0301 café", "\u3000全角\u3000空格\xa0", "\t\r\x0b\x1c边缘 ",
+             "第１２３号。", "٣٤ 数字", "ǅ ﬁ ß", "\u2028行\u2029段"]
+
+
+def test_batch_normalisation_equals_normalize_text(data):
+    from serving.normalize import normalize_batch
+
+    for texts in (data[0], data[0] + ODD_TEXTS):  # the labels alone take the array path
+        parts, joined, codes = normalize_batch(texts)
+        assert parts == [normalize_text(t) for t in texts]
+        assert joined == "\n".join(parts)
+        assert codes.tobytes().decode("utf-32-le") == joined
+    for text in ODD_TEXTS:  # alone and in pairs, so both the fast and the fallback path run
+        assert normalize_batch([text, "教育"])[0] == [normalize_text(text), "教育"]
