@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from serving.fastpath import FastScorer, RustSegmenter
+from serving.fastpath import FastScorer
+from serving.segmenter import RustSegmenter
 from training.dataset import load_records
 from training.compiled import compile_pipeline
 from training.segment import JiebaWords, read_dictionary
