@@ -33,13 +33,8 @@ class _TokenIds(dict):
         self["\n"] = _NEWLINE
         self.unigram = unigram
 
-    def __missing__(self, token: str) -> int:
-        if token == "\n":
-            j = _NEWLINE
-        elif _TOKEN.search(token):
-            j = self.unigram.get(token, _UNKNOWN)
-        else:
-            j = _DROPPED
+    def __missing__(self, token: str) -> int:  # the newline is always in the dict
+        j = self.unigram.get(token, _UNKNOWN) if _TOKEN.search(token) else _DROPPED
         if len(self) < _TOKEN_CACHE_MAX:  # bounded: an endless archive must not grow it forever
             self[token] = j
         return j

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.text import normalize_text
+from training.text import nfkc_images, normalize_text
 
 _COMPLEX = np.uint32(0xFFFFFFFF)
 _NL, _SP, _ZERO = 10, 32, 48
@@ -27,8 +27,8 @@ _LOCK = threading.Lock()
 
 
 def tables() -> _Tables:
-    """Built once per process from unicodedata and re themselves (~30 ms); the batch labeller
-    builds them before forking its workers."""
+    """Built once per process from the NFKC images `normalize_text` uses, str.lower() and re
+    itself (~20 ms); the batch labeller builds them before forking its workers."""
     global _TABLES
     with _LOCK:
         if _TABLES is None:
@@ -36,17 +36,15 @@ def tables() -> _Tables:
             lower = nfkc.copy()
             digit = np.zeros(0x10000, dtype=bool)
             space = np.zeros(0x10000, dtype=bool)
-            for code in range(0x10000):
-                if 0xD800 <= code < 0xE000:  # surrogates: never in a str from decoding
-                    nfkc[code] = lower[code] = _COMPLEX
-                    continue
-                char = chr(code)
-                image = unicodedata.normalize("NFKC", char)
-                if image != char:
-                    nfkc[code] = ord(image) if len(image) == 1 and image != "\n" else _COMPLEX
-                small = char.lower()
-                if small != char:
-                    lower[code] = ord(small) if len(small) == 1 else _COMPLEX
+            nfkc[0xD800:0xE000] = lower[0xD800:0xE000] = _COMPLEX  # never in a decoded str
+            for char, image in nfkc_images().items():  # the images normalize_text uses
+                nfkc[ord(char)] = ord(image) if len(image) == 1 and image != "\n" else _COMPLEX
+            for code in (*range(0xD800), *range(0xE000, 0x10000)):
+                small = chr(code).lower()
+                if len(small) != 1:
+                    lower[code] = _COMPLEX
+                elif small != chr(code):
+                    lower[code] = ord(small)
             lower[0x3A3] = _COMPLEX  # Σ lowers to σ or ς by context
             every = "".join(map(chr, range(0xD800))) + "\x00" * 0x800 + "".join(map(chr, range(0xE000, 0x10000)))
             digit[[m.start() for m in re.finditer(r"\d", every)]] = True
@@ -59,12 +57,6 @@ def tables() -> _Tables:
 def _previous(mask: np.ndarray) -> np.ndarray:
     out = np.zeros_like(mask)
     out[1:] = mask[:-1]
-    return out
-
-
-def _following(mask: np.ndarray) -> np.ndarray:
-    out = np.zeros_like(mask)
-    out[:-1] = mask[1:]
     return out
 
 

@@ -21,10 +21,16 @@ def csv_line(values: list) -> str:
     return buffer.getvalue()
 
 
+def columns(source: str, member: str, number: int, headings: str, text: str,
+            labels: Sequence[str], scores: Sequence[float], model: str) -> list:
+    """The CSV/XLSX columns of one paragraph (`scores` in the order of LABELS)."""
+    return [source, member, number, headings, text, "、".join(labels), *scores, model, ""]
+
+
 def row_values(row: dict) -> list:
     """A row dict (as in the JSON output) as the CSV/XLSX columns."""
-    return [row["source"], row["member"], row["paragraph"], row["headings"], row["text"],
-            "、".join(row["labels"]), *[row["scores"][label] for label in LABELS], row["model"], ""]
+    return columns(row["source"], row["member"], row["paragraph"], row["headings"], row["text"],
+                   row["labels"], [row["scores"][label] for label in LABELS], row["model"])
 
 
 class DocumentRows:
@@ -66,7 +72,7 @@ class DocumentRows:
         buffer = io.StringIO()
         order = self._order
         csv.writer(buffer, lineterminator="\r\n").writerows(
-            [source, member, number, headings, text, "、".join(labels),
-             *[scores[i] for i in order], self.model, ""]
+            columns(source, member, number, headings, text, labels, [scores[i] for i in order],
+                    self.model)
             for number, headings, text, labels, scores in rows)
         return buffer.getvalue()

@@ -48,7 +48,7 @@ def _parse(name: str, raw: str, default):
         if not text:
             raise ConfigError(f"{name} is empty: give a path")
         return Path(text)
-    if isinstance(default, bool) or default is None:  # tokens: empty means unset
+    if default is None:  # tokens: empty means unset
         return text or None
     kind = type(default)
     try:

@@ -13,18 +13,25 @@ _NFKC_TABLE: dict[str, str] | None = None
 _NFKC_CHARS: re.Pattern | None = None
 
 
+def nfkc_images() -> dict[str, str]:
+    """Every BMP character (surrogates aside) that NFKC changes, with its image; built once."""
+    global _NFKC_TABLE, _NFKC_CHARS
+    if _NFKC_TABLE is None:
+        images = ((chr(c), unicodedata.normalize("NFKC", chr(c))) for c in range(0x10000)
+                  if not 0xD800 <= c < 0xE000)
+        table = {char: image for char, image in images if image != char}
+        # A regex finds the few characters to map much faster than str.translate visits all.
+        _NFKC_CHARS = re.compile("[" + "".join(map(re.escape, table)) + "]")
+        _NFKC_TABLE = table
+    return _NFKC_TABLE
+
+
 def nfkc(text: str) -> str:
     """`unicodedata.normalize("NFKC", text)`, faster for text made of single characters with
     compatibility forms (，；（）１２ …): map each character, and fall back to the full algorithm
     when the result is not normalized (composition across characters). Same result either way:
     NFKC of the per-character images equals NFKC of the text, and is the images when normalized."""
-    global _NFKC_TABLE, _NFKC_CHARS
-    if _NFKC_TABLE is None:
-        _NFKC_TABLE = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0x10000)
-                       if not 0xD800 <= c < 0xE000 and unicodedata.normalize("NFKC", chr(c)) != chr(c)}
-        # A regex finds the few characters to map much faster than str.translate visits all.
-        _NFKC_CHARS = re.compile("[" + "".join(map(re.escape, _NFKC_TABLE)) + "]")
-    table = _NFKC_TABLE
+    table = nfkc_images()
     mapped = _NFKC_CHARS.sub(lambda m: table[m.group()], text)
     return mapped if unicodedata.is_normalized("NFKC", mapped) else unicodedata.normalize("NFKC", text)
 
