@@ -23,6 +23,7 @@ def main() -> None:
             self.loaded, self.version = loaded, loaded.version
             self.labels = list(loaded.metadata["labels"])
             self.thresholds = loaded.pipeline.named_steps["classify"].thresholds_
+            self.init_context(artifact.load_compiled(ROOT / "models", loaded.version).compiled)
 
         def scores(self, texts):
             _cut.cache_clear()  # no memo of segmentations across batches, as in a plain pipeline

@@ -59,6 +59,7 @@ def tag(path: str, archive: str, out: str) -> None:
         def __init__(self, model):
             self.model, self.version, self.labels = model, "straightforward", list(LABELS)
             self.thresholds = np.full(len(LABELS), 0.5)
+            self.init_context({})  # no document context: the plain pipeline
 
         def scores(self, texts):
             return self.model.predict_proba(texts)

@@ -17,7 +17,7 @@ from .feedback import FeedbackStore
 from .guard import Guard
 from .holder import ModelHolder, Watcher
 from .metrics import Metrics
-from .predictor import Predictor
+from .predictor import Predictor, document_context, request_context
 from .schemas import (ClassifyRequest, ClassifyResponse, DocumentRequest, DocumentResponse,
                       ErrorResponse, FeedbackRequest, FeedbackResponse)
 from .settings import Settings
@@ -75,9 +75,9 @@ def check_paragraphs(paragraphs: list[str], settings: Settings, what: str = "par
                            f"at most {settings.max_paragraph_chars}")
 
 
-def _results(predictor: Predictor, texts: list[str], explain: bool) -> list[dict]:
+def _results(predictor: Predictor, texts: list[str], explain: bool, contexts=None, titles=None) -> list[dict]:
     out = []
-    for i, (text, pred) in enumerate(zip(texts, predictor.predict(texts))):
+    for i, (text, pred) in enumerate(zip(texts, predictor.predict(texts, contexts, titles))):
         item = {"index": i, "labels": pred.labels, "scores": pred.scores}
         if explain:
             item["explain"] = predictor.explainer.explain(text, pred.labels)
@@ -152,7 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         texts = body.paragraphs if body.paragraphs is not None else [body.text]
         check_paragraphs(texts, settings, "paragraphs" if body.paragraphs is not None else "text")
         predictor = holder.predictor  # one reference for the whole request
-        results = _results(predictor, texts, body.explain)
+        results = _results(predictor, texts, body.explain,
+                           request_context(body.title, body.headings, len(texts)))
         app.state.metrics.add_paragraphs(len(texts))
         return {"model": predictor.version, "results": results}
 
@@ -164,7 +165,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         paragraphs = split_document(body.text)
         check_paragraphs([p.text for p in paragraphs], settings, "text")
         predictor = holder.predictor
-        results = _results(predictor, [p.text for p in paragraphs], body.explain)
+        results = _results(predictor, [p.text for p in paragraphs], body.explain,
+                           *document_context(paragraphs))
         counts = Counter(label for r in results for label in r["labels"])
         app.state.metrics.add_paragraphs(len(paragraphs))
         return {"model": predictor.version,

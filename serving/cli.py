@@ -165,7 +165,8 @@ def cmd_train(args, settings: Settings) -> int:
     result = train(labels_dir=args.labels or settings.labels_dir,
                    models_dir=args.models or settings.models_dir,
                    settings=TrainSettings(learning_curve=not args.no_learning_curve),
-                   force=args.force, promote=args.promote)
+                   force=args.force, promote=args.promote,
+                   devset=args.devset or (settings.devset if settings.devset.is_file() else None))
     if args.json:
         _print_json({"version": result.version, "reused": result.reused,
                      "promoted": result.promoted, "report": result.report})
@@ -199,7 +200,7 @@ def cmd_evaluate(args, settings: Settings) -> int:
 def cmd_classify(args, settings: Settings) -> int:
     from training import artifact
 
-    from .predictor import Predictor
+    from .predictor import Predictor, request_context
 
     text = args.text if args.text is not None else sys.stdin.read()
     paragraphs = [p.strip() for p in text.splitlines() if p.strip()]
@@ -208,7 +209,7 @@ def cmd_classify(args, settings: Settings) -> int:
     models_dir = args.models or settings.models_dir
     loaded = artifact.load_compiled(models_dir, args.model or artifact.require_current(models_dir))
     predictor = Predictor(loaded)
-    predictions = predictor.predict(paragraphs)
+    predictions = predictor.predict(paragraphs, request_context(args.title, args.heading, len(paragraphs)))
     if args.json:
         _print_json({"model": predictor.version, "results": [
             {"text": t, "labels": p.labels, "scores": p.scores} for t, p in zip(paragraphs, predictions)]})
@@ -413,6 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--promote", action="store_true", help="put the new version in service")
     p.add_argument("--force", action="store_true", help="train even if data and settings are unchanged")
     p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
+    p.add_argument("--devset", type=Path, help="labelled real paragraphs to score, never trained on "
+                   "(default: $ZONGJIE_DEVSET or ../shared/devset/real_dev.jsonl when it exists)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_train)
 
@@ -425,6 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("classify", help="labels and scores for TEXT (or one paragraph per stdin line)")
     p.add_argument("text", nargs="?", help="paragraph text; read standard input when absent")
+    p.add_argument("--title", help="title of the document the paragraphs come from (context)")
+    p.add_argument("--heading", action="append", help="a heading above the paragraphs, outermost "
+                   "first (repeat for each level)")
     p.add_argument("--model", help="model version (default: the one in service)")
     p.add_argument("--models", type=Path, help="models folder")
     p.add_argument("--json", action="store_true", help="print JSON")

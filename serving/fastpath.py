@@ -1,5 +1,5 @@
 """The fast path: the fitted pipeline's exact computation (normalise, jieba words and bigrams,
-character n-grams, sublinear TF-IDF, l2 norm per block, linear scores) for a whole batch with
+character n-grams, discourse cues, sublinear TF-IDF, l2 norm per block, linear scores) for a whole batch with
 array operations, and jieba's segmentation done by jieba-rs (rjieba) when it is installed.
 
 Equality with `pipeline.predict_proba` (scores within 1e-6) and rjieba's tokens with jieba's
@@ -12,28 +12,32 @@ import threading
 import numpy as np
 import scipy.sparse as sp
 
+from training.discourse import CLAUSE, CLAUSE_MARKS, HEAD, HEAD_WORDS, LENGTH_LIMITS, cues
 from training.text import _TOKEN, normalize_text
 
 from .lookup import IntTable
 from .normalize import normalize_batch
 from .segmenter import RustSegmenter, make_segmenter
 
-_NEWLINE, _DROPPED, _UNKNOWN = -3, -2, -1  # token ids that are not vocabulary columns
+_CLAUSE, _NEWLINE, _DROPPED, _UNKNOWN = -4, -3, -2, -1  # token ids that are not vocabulary columns
 _TOKEN_CACHE_MAX = 400_000
 _DIRECT_PAIRS_MAX = 1 << 24  # character pairs table up to 64 MB; a hash table beyond
 
 
 class _TokenIds(dict):
     """token -> vocabulary column, _UNKNOWN, _DROPPED (no letter, digit or CJK character: the
-    analyzer drops it, so bigrams pair across it) or _NEWLINE (a paragraph break in a batch).
+    analyzer drops it, so bigrams pair across it), _CLAUSE (a mark that ends a clause, dropped
+    like the others once the discourse cues have used it) or _NEWLINE (a paragraph break).
     A dict so that `map(ids.__getitem__, tokens)` runs in C for every token seen before."""
 
     def __init__(self, unigram: dict[str, int]):
         super().__init__(unigram)  # every vocabulary word is a token of its own column
         self["\n"] = _NEWLINE
+        for mark in CLAUSE_MARKS:
+            self[mark] = _CLAUSE
         self.unigram = unigram
 
-    def __missing__(self, token: str) -> int:  # the newline is always in the dict
+    def __missing__(self, token: str) -> int:  # the newline and clause marks are always in it
         j = self.unigram.get(token, _UNKNOWN) if _TOKEN.search(token) else _DROPPED
         if len(self) < _TOKEN_CACHE_MAX:  # bounded: an endless archive must not grow it forever
             self[token] = j
@@ -48,6 +52,10 @@ class FastScorer:
         self.names = names
         self.n_words = n_words = int(arrays["n_words"])
         self.n_features = len(names)
+        # Models compiled before the discourse block hold words and characters only.
+        self.n_cues = int(arrays["n_cues"]) if "n_cues" in arrays else 0
+        self.n_chars = int(arrays["n_chars"]) if "n_chars" in arrays else len(names) - n_words
+        self.cue_start = n_words + self.n_chars
         self.words = tuple(arrays["dictionary"].tolist())
         self.bigrams = bool(arrays["bigrams"])
         self.char_range = tuple(int(x) for x in arrays["char_range"])
@@ -75,7 +83,26 @@ class FastScorer:
                     self.rest[term] = j  # cannot happen with min_df pruning; kept exact anyway
         self.word_pairs = IntTable(keys, cols)
         self.bigram_dict = dict(zip(keys, cols))
-        self._init_chars(names[n_words:])
+        self._init_chars(names[n_words:self.cue_start])
+        self._init_cues(names[self.cue_start:])
+
+    # Discourse cues: a tagged word "<tag> <word>" is the packed key tag * n_words + word column.
+    _TAGS = (HEAD, *(f"{HEAD}{b}" for b in range(len(LENGTH_LIMITS) + 1)), CLAUSE)
+
+    def _init_cues(self, terms: list[str]) -> None:
+        self.cue_dict = {term: self.cue_start + j for j, term in enumerate(terms)}
+        tag_ids = {tag: i for i, tag in enumerate(self._TAGS)}
+        keys, cols = [], []
+        for term, j in self.cue_dict.items():
+            tag, _, word = term.partition(" ")
+            if word:
+                if tag not in tag_ids or word not in self.unigram:
+                    raise ValueError(f"fast path cannot compile the discourse cue {term!r}")
+                keys.append(tag_ids[tag] * self.n_words + self.unigram[word])
+                cols.append(j)
+        self.cue_pairs = IntTable(keys, cols)
+        shapes = [f"#len{b}" for b in range(len(LENGTH_LIMITS) + 1)] + ["#colon"]
+        self.shape_cols = np.array([self.cue_dict.get(s, -1) for s in shapes], dtype=np.int64)
 
     def _init_chars(self, grams: list[str]) -> None:
         # Every character of the vocabulary gets a dense id (0 = in no n-gram); 1-grams and
@@ -147,8 +174,11 @@ class FastScorer:
                 tokens.extend(segmenter.cut(text))
             ids = self._token_ids(tokens)
         doc = np.cumsum(ids == _NEWLINE)
+        keys = self._cue_keys(ids, doc, norms) if self.n_cues else []
+        words = ids != _CLAUSE  # clause marks are dropped like other punctuation from here on
+        ids, doc = ids[words], doc[words]
         at = np.flatnonzero(ids >= 0)
-        keys = [doc[at] * F + ids[at]]
+        keys.append(doc[at] * F + ids[at])
         if self.bigrams and len(ids) > 1:
             # A newline token between two paragraphs is not a column: no pair crosses it.
             a, b = ids[:-1], ids[1:]
@@ -160,6 +190,32 @@ class FastScorer:
             for i, text in enumerate(norms):
                 extra = self._rest_columns(text)
                 keys.append(np.asarray(extra, dtype=np.int64) + i * F)
+        return keys
+
+    def _cue_keys(self, ids: np.ndarray, doc: np.ndarray, norms: list[str]) -> list[np.ndarray]:
+        """`training.discourse.cues` of every paragraph of the batch, as (paragraph, column) keys:
+        each word's rank in its paragraph and whether it stands before the first clause mark."""
+        F, n = self.n_features, len(norms)
+        starts = np.flatnonzero(ids == _NEWLINE)
+        word = (ids >= 0) | (ids == _UNKNOWN)
+        words_before = np.cumsum(word)
+        rank = words_before - np.concatenate(([0], words_before[starts]))[doc] - 1
+        marks = np.cumsum(ids == _CLAUSE)
+        first_clause = marks == np.concatenate(([0], marks[starts]))[doc]
+        lengths = np.fromiter(map(len, norms), dtype=np.int64, count=n)
+        bucket = np.searchsorted(np.array(LENGTH_LIMITS), lengths, side="left")
+        keys = []
+        head = np.flatnonzero((ids >= 0) & (rank < HEAD_WORDS))
+        clause = np.flatnonzero((ids >= 0) & first_clause)
+        for at, tag in ((head, 0), (head, 1 + bucket[doc[head]]), (clause, len(self._TAGS) - 1)):
+            cols = self.cue_pairs.get(tag * self.n_words + ids[at])
+            hit = cols >= 0
+            keys.append(doc[at[hit]] * F + cols[hit])
+        colon = np.fromiter((s.endswith(":") for s in norms), dtype=bool, count=n)
+        shape = np.concatenate([self.shape_cols[bucket], np.where(colon, self.shape_cols[-1], -1)])
+        rows = np.concatenate([np.arange(n), np.arange(n)])
+        keep = shape >= 0
+        keys.append(rows[keep] * F + shape[keep])
         return keys
 
     def _rest_columns(self, norm: str) -> list[int]:
@@ -220,9 +276,10 @@ class FastScorer:
         rows = keys // F
         cols = keys - rows * F
         values = (1.0 + np.log(counts)) * self.idf[cols]
-        # Word columns come before character columns, so each (paragraph, block) is one run of
-        # the sorted entries: its l2 norm is a sum over the run. Every value is > 0 (idf >= 1).
-        block = rows * 2 + (cols >= self.n_words)
+        # Word columns come before character columns, and those before discourse cues, so each
+        # (paragraph, block) is one run of the sorted entries: its l2 norm is a sum over the run.
+        # Every value is > 0 (idf >= 1).
+        block = rows * 3 + (cols >= self.n_words) + (cols >= self.cue_start)
         runs = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1]))) if len(block) else block
         if len(runs):
             norm = np.sqrt(np.add.reduceat(values * values, runs))
@@ -235,8 +292,11 @@ class FastScorer:
 
     def _single_columns(self, text: str) -> tuple[list[int], list[int]]:
         norm = normalize_text(text)
-        ids = [j for j in map(self._ids.__getitem__, self.segment(norm)) if j >= _UNKNOWN]
+        raw = self.segment(norm)
+        ids = [j for j in map(self._ids.__getitem__, raw) if j >= _UNKNOWN]
         words = [j for j in ids if j >= 0]
+        if self.n_cues:
+            words.extend(j for j in map(self.cue_dict.get, cues(norm, raw)) if j is not None)
         if self.bigrams:
             n_words, bigram = self.n_words, self.bigram_dict
             for a, b in zip(ids, ids[1:]):
@@ -257,15 +317,15 @@ class FastScorer:
         return words, np.concatenate([cols for cols, _ in found]).tolist() if found else []
 
     def single_values(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(columns, TF-IDF values) of one paragraph, each block l2-normalised."""
+        """(columns, TF-IDF values) of one paragraph, each block (words, characters, discourse
+        cues) l2-normalised."""
         words, chars = self._single_columns(text)
         cols, counts = np.unique(np.asarray(words + chars, dtype=np.int64), return_counts=True)
         values = (1.0 + np.log(counts)) * self.idf[cols]
-        squares = values * values
-        is_char = cols >= self.n_words
-        norms = np.sqrt([squares[~is_char].sum(), squares[is_char].sum()])
+        block = (cols >= self.n_words).astype(np.int64) + (cols >= self.cue_start)
+        norms = np.sqrt(np.bincount(block, weights=values * values, minlength=3))
         norms[norms == 0] = 1.0
-        return cols, values / np.where(is_char, norms[1], norms[0])
+        return cols, values / norms[block]
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         if len(texts) == 1:  # the API's common case: no batch set-up, a dense gather

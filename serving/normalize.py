@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.text import nfkc_images, normalize_text
+from training.text import nfkc_images, normalize_text, t2s_images
 
 _COMPLEX = np.uint32(0xFFFFFFFF)
 _NL, _SP, _ZERO = 10, 32, 48
@@ -17,7 +17,7 @@ _NL, _SP, _ZERO = 10, 32, 48
 @dataclass(frozen=True)
 class _Tables:
     nfkc: np.ndarray    # code point -> its NFKC image when that is one character, else _COMPLEX
-    lower: np.ndarray   # code point -> str.lower() when one character and context-free
+    lower: np.ndarray   # code point -> simplified, then str.lower(), when one character and context-free
     digit: np.ndarray   # what `\d` matches
     space: np.ndarray   # what `\s` matches, but the newline
 
@@ -27,8 +27,8 @@ _LOCK = threading.Lock()
 
 
 def tables() -> _Tables:
-    """Built once per process from the NFKC images `normalize_text` uses, str.lower() and re
-    itself (~20 ms); the batch labeller builds them before forking its workers."""
+    """Built once per process from the NFKC and traditional-to-simplified images `normalize_text`
+    uses, str.lower() and re itself (~30 ms); the batch labeller builds them before forking its workers."""
     global _TABLES
     with _LOCK:
         if _TABLES is None:
@@ -46,6 +46,8 @@ def tables() -> _Tables:
                 elif small != chr(code):
                     lower[code] = ord(small)
             lower[0x3A3] = _COMPLEX  # Σ lowers to σ or ς by context
+            for code, simple in t2s_images().items():  # CJK: no case, so one table does both
+                lower[code] = simple
             every = "".join(map(chr, range(0xD800))) + "\x00" * 0x800 + "".join(map(chr, range(0xE000, 0x10000)))
             digit[[m.start() for m in re.finditer(r"\d", every)]] = True
             space[[m.start() for m in re.finditer(r"\s", every)]] = True

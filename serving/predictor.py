@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.artifact import LoadedModel
+from training.context import CONTEXT_CUES, apply_context, context_vector
 from training.decision import decide
 
 from .fastpath import FastScorer
@@ -35,8 +36,16 @@ class Predictor:
         else:
             self.fast = FastScorer(loaded.compiled)
         self.thresholds = self.fast.thresholds
+        self.init_context(loaded.compiled or {})
         self._explainer = None
         self._lock = threading.Lock()
+
+    def init_context(self, compiled) -> None:
+        """The document-context layer of the compiled model (models trained before it have none)."""
+        self.context_layer = self.context_thresholds = None
+        if "context_layer" in compiled and compiled["context_cues"].tolist() == list(CONTEXT_CUES):
+            self.context_layer = np.asarray(compiled["context_layer"], dtype=float)
+            self.context_thresholds = np.asarray(compiled["context_thresholds"], dtype=float)
 
     @property
     def explainer(self):
@@ -58,11 +67,42 @@ class Predictor:
     def scores(self, texts: list[str]) -> np.ndarray:
         return self.fast.predict_proba(texts)
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
+    def in_context(self, S: np.ndarray, contexts) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and thresholds given each paragraph's context vector (`context_vector`), or the
+        paragraph-only ones when there is no context or the model has no context layer."""
+        if contexts is None or self.context_layer is None:
+            return S, self.thresholds
+        return apply_context(S, np.asarray(contexts, dtype=float), self.context_layer), self.context_thresholds
+
+    def decide(self, S: np.ndarray, thresholds: np.ndarray, titles=None) -> np.ndarray:
+        """The decision rule; a document's own title never carries a label (labels/GUIDE.md)."""
+        P = decide(S, thresholds, self.labels)
+        if titles is not None:
+            P[np.asarray(titles, dtype=bool)] = 0
+        return P
+
+    def predict(self, texts: list[str], contexts=None, titles=None) -> list[Prediction]:
+        """Labels and scores of paragraphs; with `contexts` (one vector per paragraph, see
+        `document_context`) scored in the context of their document."""
         if not texts:
             return []
-        S = self.scores(texts)
-        P = decide(S, self.thresholds, self.labels)
+        S, thresholds = self.in_context(self.scores(texts), contexts)
+        P = self.decide(S, thresholds, titles)
         return [Prediction(labels=[lab for lab, on in zip(self.labels, p) if on],
                            scores={lab: round(float(s), 6) for lab, s in zip(self.labels, row)})
                 for row, p in zip(S, P)]
+
+
+def document_context(paragraphs) -> tuple[list[list[float]], list[bool]]:
+    """Context vectors and title flags of a split document's paragraphs (serving.splitter)."""
+    titled = bool(paragraphs) and paragraphs[0].is_title
+    contexts = [context_vector(p.headings[0] if titled and p.headings else None,
+                               p.headings[1:] if titled else p.headings) for p in paragraphs]
+    return contexts, [p.is_title for p in paragraphs]
+
+
+def request_context(title: str | None, headings: list[str] | None, n: int) -> list[list[float]] | None:
+    """The same context for each of `n` paragraphs a client sent with a title or headings."""
+    if not title and not headings:
+        return None
+    return [context_vector(title, tuple(headings or ()))] * n

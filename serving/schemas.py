@@ -17,6 +17,10 @@ class ClassifyRequest(BaseModel):
     paragraphs: list[StrictStr] | None = Field(None, description="段落列表（与 text 二选一）")
     text: StrictStr | None = Field(None, description="单个段落（与 paragraphs 二选一）")
     explain: StrictBool = Field(False, description="是否返回推高各标签的关键词及其位置")
+    title: StrictStr | None = Field(None, max_length=500,
+                                    description="可选：段落所在文件的标题（如“某县2025年教育工作计划”）")
+    headings: list[StrictStr] | None = Field(None, max_length=20,
+                                             description="可选：段落上方的各级标题，由外到内")
 
 
 class DocumentRequest(BaseModel):

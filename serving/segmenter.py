@@ -43,7 +43,7 @@ class JiebaSegmenter:
     def __init__(self, words: tuple[str, ...]):
         from training.segment import JiebaWords
 
-        self.cut = JiebaWords(words).tokens
+        self.cut = JiebaWords(words).raw_tokens  # unfiltered, as RustSegmenter.cut
 
 
 def make_segmenter(words: tuple[str, ...]) -> "RustSegmenter | JiebaSegmenter":

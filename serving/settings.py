@@ -27,6 +27,7 @@ class Settings:
     max_body_bytes: int = 5_000_000
     reload_interval: float = 2.0
     feedback_db: Path = Path("labels/inbox.sqlite3")
+    devset: Path = Path("../shared/devset/real_dev.jsonl")  # scored by `zongjie train` when present
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

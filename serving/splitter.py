@@ -5,23 +5,12 @@ import re
 from collections import Counter
 from typing import NamedTuple
 
-_CN_NUM = "一二三四五六七八九十百零〇"
-# Numbered-heading styles, outermost first: 一、 (一) 1. （1） ①
-HEADING_LEVELS: list[re.Pattern] = [
-    re.compile(rf"^第[{_CN_NUM}\d]+[部分章节篇]"),
-    re.compile(rf"^[{_CN_NUM}]+\s*[、.．]"),
-    re.compile(rf"^[（(]\s*[{_CN_NUM}]+\s*[)）]"),
-    re.compile(r"^\d{1,2}\s*(?:[、．]|\.(?!\d))"),
-    re.compile(r"^[（(]\s*\d{1,2}\s*[)）]"),
-    re.compile(r"^[①-⑳]"),
-]
+from training.context import HEADING_MAX, TITLE, heading_level, place_lines
+
 _PAGE_NUMBER = re.compile(
     r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|[-—–·\s]*\d{1,4}[-—–·\s]*|\d+\s*/\s*\d+"
     r"|page\s*\d+(?:\s*of\s*\d+)?)$", re.IGNORECASE)
 _SENTENCE_END = "。！？!?；;：:”’」』）)…"
-HEADING_MAX = 40
-# Every heading pattern starts with one of these or a digit: other lines skip the patterns.
-_HEADING_START = frozenset("第" + _CN_NUM + "(（" + "".join(map(chr, range(0x2460, 0x2474))))
 _BLANKS = re.compile(r"[ \t\u3000\xa0]+")
 
 
@@ -30,22 +19,11 @@ class Paragraph(NamedTuple):
     text: str
     headings: tuple[str, ...] = ()
     is_heading: bool = False
+    is_title: bool = False
 
     @property
     def heading_path(self) -> str:
         return " > ".join(self.headings)
-
-
-def heading_level(line: str) -> int | None:
-    """The numbering level of a short heading line (0 = outermost), or None for body text."""
-    if len(line) > HEADING_MAX or not line or (line[0] not in _HEADING_START and not line[0].isdecimal()):
-        return None
-    for level, pattern in enumerate(HEADING_LEVELS):
-        if pattern.match(line):
-            # "1.教育基础设施建设推进顺利。一是…" is a numbered paragraph, not a heading.
-            body = line.rstrip("。.")
-            return None if any(ch in body for ch in "。！？；") else level
-    return None
 
 
 def _is_wrapped(lines: list[str]) -> int | None:
@@ -97,19 +75,7 @@ def split_lines(text: str, *, wrapped: bool | None = None) -> list[str]:
 
 
 def split_document(text: str, *, wrapped: bool | None = None) -> list[Paragraph]:
-    """Paragraphs of a report, each with the heading path (section titles) above it."""
+    """Paragraphs of a report, each with the heading path (title and section headings) above it."""
     lines = split_lines(text, wrapped=wrapped)
-    stack: list[tuple[int, str]] = []  # (level, heading text); the title is level -1
-    headings: tuple[str, ...] = ()     # the texts of the stack, rebuilt when it changes
-    out: list[Paragraph] = []
-    for number, line in enumerate(lines, 1):
-        level = heading_level(line)
-        if number == 1 and level is None and len(line) <= HEADING_MAX and line[-1] not in "。！？；":
-            level = -1  # the report's title
-        out.append(Paragraph(number, line, headings, level is not None))
-        if level is not None:
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, line))
-            headings = tuple(h for _, h in stack)
-    return out
+    return [Paragraph(number, line, placed.headings, placed.level is not None, placed.level == TITLE)
+            for number, (line, placed) in enumerate(zip(lines, place_lines(lines)), 1)]

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from training import artifact
-from training.decision import decide
 
 from .archive import Source, read_source
 from .rows import DocumentRows
-from .predictor import Predictor
+from .predictor import Predictor, document_context
 from .readers import ReadError, Skipped, read_document
 from .splitter import split_document
 
@@ -76,20 +75,25 @@ def read_paragraphs(source: Source) -> tuple[list, str | None, bool]:
 def tag_batch(sources: list[Source], model: ModelRef | Predictor, fmt: str = "jsonl") -> list[DocResult]:
     """Tag every paragraph of every document in the batch; unreadable ones carry their reason."""
     predictor = resolve(model)
-    results, documents, texts = [], [], []
+    results, documents, texts, contexts, titles = [], [], [], [], []
     for source in sources:
         paragraphs, error, skipped = read_paragraphs(source)
         results.append(DocResult(Source(source.path, source.member), error=error, skipped=skipped))
         if paragraphs:
             documents.append((results[-1], len(texts), paragraphs))
             texts.extend(p.text for p in paragraphs)
+            context, title = document_context(paragraphs)
+            contexts.extend(context)
+            titles.extend(title)
     if not texts:
         return results
     # Few model calls for the whole batch: featurising is much cheaper in bulk (and chunks
     # bound the memory a batch of very long documents takes).
-    S = np.round(np.vstack([predictor.scores(texts[i:i + SCORE_CHUNK])
-                            for i in range(0, len(texts), SCORE_CHUNK)]), 6)
-    P = decide(S, predictor.thresholds, predictor.labels).astype(bool)
+    S, thresholds = predictor.in_context(
+        np.vstack([predictor.scores(texts[i:i + SCORE_CHUNK]) for i in range(0, len(texts), SCORE_CHUNK)]),
+        contexts)
+    S = np.round(S, 6)
+    P = predictor.decide(S, thresholds, titles).astype(bool)
     labels = predictor.labels
     # The label list of each paragraph, from its row of P as a bit pattern: one list per pattern.
     patterns = (P * (1 << np.arange(len(labels)))).sum(axis=1).tolist()

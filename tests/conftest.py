@@ -70,7 +70,7 @@ def make_labels_dir(root: Path, docs: int = 8, per_doc: int = 10) -> Path:
             if discourse:
                 labels.append(discourse)
             parts = [rnd.choice(_VOCAB[lab]) for lab in labels] or ["召开党建工作会议"]
-            text = f"第{d}篇第{i}段：" + "，".join(parts) + f"，涉及学校{rnd.randint(1, 99)}所。"
+            text = "，".join(parts) + f"，涉及学校{rnd.randint(1, 99)}所（第{d}篇第{i}段）。"
             source = f"seed:s{d}.txt:{i + 1}" if d < 2 else "authored"
             records.append(rec(i + 1, text, labels, doc=f"doc{d}", source=source))
         write_jsonl(root / "data" / f"doc{d}.jsonl", records)

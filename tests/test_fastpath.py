@@ -9,6 +9,7 @@ from conftest import REPO
 from serving.fastpath import FastScorer
 from serving.segmenter import RustSegmenter
 from training.dataset import load_records
+from training.discourse import CLAUSE_MARKS
 from training.compiled import compile_pipeline
 from training.segment import JiebaWords, read_dictionary
 from training.text import normalize_text
@@ -30,6 +31,9 @@ def test_rjieba_tokens_equal_jieba_tokens_on_the_whole_dataset(data):
     for text in texts:
         norm = normalize_text(text)
         assert [t for t in rust.cut(norm) if _TOKEN.search(t)] == jieba.tokens(norm), text
+        # the discourse cues also read where clauses end
+        assert [t for t in rust.cut(norm) if t in CLAUSE_MARKS] == [
+            t for t in jieba.raw_tokens(norm) if t in CLAUSE_MARKS], text
 
 
 def test_fast_scores_equal_the_pipeline_on_every_labelled_paragraph(data):
@@ -47,7 +51,13 @@ def test_fast_scores_equal_the_pipeline_on_every_labelled_paragraph(data):
 
 ODD_TEXTS = ["", "   ", "１２３４．５６", "ＡＢＣ abc", "\U0001F600教育😀", "a\n\nb", "1.2.3 1..2 ,5 3,", "ΑΣ ΣΑ Σ",
              "İstanbul", "ｶﾞｯｺｳ ㈱ ① ⅷ", "e\u0301 café", "\u3000全角\u3000空格\xa0", "\t\r\x0b\x1c边缘 ",
-             "第１２３号。", "٣٤ 数字", "ǅ ﬁ ß", "\u2028行\u2029段"]
+             "第１２３号。", "٣٤ 数字", "ǅ ﬁ ß", "\u2028行\u2029段", "學校資助工作總結：", "（一）成立組織。學校成立領導小組",
+             "下半年，將繼續做好校舍維修。", "，。；：！？", "一、", "乾隆後來頭髮"]
+
+
+def test_traditional_characters_are_read_as_simplified():
+    assert normalize_text("學校資助工作總結，發放助學金１２０萬元") == "学校资助工作总结,发放助学金0万元"
+    assert normalize_text("教師隊伍建設") == normalize_text("教师队伍建设")
 
 
 def test_batch_normalisation_equals_normalize_text(data):

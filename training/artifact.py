@@ -27,13 +27,16 @@ _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 
 
 def library_versions() -> dict[str, str]:
+    from importlib.metadata import version
+
     import jieba
     import joblib
     import numpy
     import sklearn
 
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "jieba": jieba.__version__, "numpy": numpy.__version__, "joblib": joblib.__version__}
+            "jieba": jieba.__version__, "numpy": numpy.__version__, "joblib": joblib.__version__,
+            "opencc": version("opencc")}
 
 
 def sha256_file(path: Path) -> str:

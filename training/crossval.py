@@ -114,3 +114,37 @@ def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25
         curve.append({"fraction": fraction, "docs": int(round(fraction * len(orders[0]))),
                       "micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"]})
     return curve
+
+
+def fit_context_layer(Y: np.ndarray, S: np.ndarray, C: np.ndarray, labels=LABELS) -> np.ndarray:
+    """Per discourse label, logistic regression of the label on (logit of the calibrated
+    out-of-fold score, context indicators): the rows (a, w…, b) that `apply_context` uses.
+    Topic labels keep their scores (a = 1, w = 0, b = 0): a plan or a report is what context tells."""
+    from sklearn.linear_model import LogisticRegression
+
+    from .labelset import EXCLUSIVE
+
+    layer = np.zeros((Y.shape[1], C.shape[1] + 2))
+    layer[:, 0] = 1.0
+    for j, label in enumerate(labels):
+        if label not in EXCLUSIVE or Y[:, j].min() == Y[:, j].max():
+            continue
+        lr = LogisticRegression(C=10.0).fit(np.column_stack([_logit(S[:, j]), C]), Y[:, j])
+        layer[j, :-1] = lr.coef_[0]
+        layer[j, -1] = lr.intercept_[0]
+    return layer
+
+
+def context_predictions(Y, S, C, groups, n_splits: int):
+    """Out-of-fold scores and predictions with context: the layer and its thresholds fitted on
+    the other folds' (already out-of-fold) scores."""
+    from .context import apply_context
+
+    SC = np.zeros_like(S)
+    P = np.zeros(Y.shape, dtype=int)
+    for train, test in grouped_folds(groups, n_splits):
+        layer = fit_context_layer(Y[train], S[train], C[train])
+        thresholds = choose_thresholds(Y[train], apply_context(S[train], C[train], layer))
+        SC[test] = apply_context(S[test], C[test], layer)
+        P[test] = decide(SC[test], thresholds, list(LABELS))
+    return SC, P

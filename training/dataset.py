@@ -20,6 +20,7 @@ class Record:
     labels: tuple[str, ...]
     doc: str
     source: str
+    genre: str = field(default="", compare=False)  # kind of document, where the record says it
     path: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -61,7 +62,7 @@ def parse_line(raw: str, *, path: str, line: int, strict: bool = True) -> Record
                                     "'seed:<file>:<line>', 'import:<file>:<row>' or 'feedback:<id>')")
     return Record(id=obj.get("id", f"{Path(path).name}:{line}"), text=text, labels=tuple(labels),
                   doc=obj.get("doc", f"{Path(path).name}:{line}"), source=source or "unknown",
-                  path=path, line=line)
+                  genre=obj["genre"] if isinstance(obj.get("genre"), str) else "", path=path, line=line)
 
 
 def iter_file(path: str | Path, *, strict: bool = True) -> Iterator[Record | DataError]:

@@ -1,4 +1,5 @@
-"""Text to features: normalisation, jieba words with the domain dictionary, character n-grams."""
+"""Text to features: normalisation, jieba words with the domain dictionary, character n-grams
+and discourse cues."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,6 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
+from .discourse import DiscourseCues
 from .segment import JiebaWords
 from .text import normalize_text
 
@@ -21,10 +23,16 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
 
 
 def build_features(*, domain_words: tuple[str, ...], char_ngrams: tuple[int, int] = (1, 3),
-                   min_df: int = 2) -> FeatureUnion:
-    """TF-IDF over jieba words and over character n-grams, side by side."""
+                   min_df: int = 2, discourse: bool = True,
+                   discourse_weight: float = 0.5) -> FeatureUnion:
+    """TF-IDF over jieba words, over character n-grams and over discourse cues, side by side
+    (each block l2-normalised; the cues weighted down so that they inform, not drown, the topics)."""
     words = TfidfVectorizer(analyzer=JiebaWords(domain_words), min_df=min_df, sublinear_tf=True,
                             lowercase=False, dtype=np.float64)
     chars = TfidfVectorizer(analyzer="char", ngram_range=char_ngrams, min_df=min_df,
                             sublinear_tf=True, lowercase=False, dtype=np.float64)
-    return FeatureUnion([("words", words), ("chars", chars)])
+    blocks = [("words", words), ("chars", chars)]
+    if discourse:
+        blocks.append(("discourse", TfidfVectorizer(analyzer=DiscourseCues(domain_words), min_df=min_df,
+                                                    sublinear_tf=True, lowercase=False, dtype=np.float64)))
+    return FeatureUnion(blocks, transformer_weights={"discourse": discourse_weight} if discourse else None)

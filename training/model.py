@@ -71,11 +71,13 @@ class _Constant(BaseEstimator):
 
 
 def build_pipeline(*, domain_words: tuple[str, ...], C: float = 8.0, class_weight=None,
-                   thresholds=None, calibration=None, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 2) -> Pipeline:
+                   thresholds=None, calibration=None, char_ngrams: tuple[int, int] = (1, 3), min_df: int = 2,
+                   discourse: bool = True, discourse_weight: float = 0.5) -> Pipeline:
     """The whole model: raw paragraph text in, per-label scores (predict_proba) out."""
     return Pipeline([
         ("normalize", TextNormalizer()),
-        ("features", build_features(domain_words=domain_words, char_ngrams=char_ngrams, min_df=min_df)),
+        ("features", build_features(domain_words=domain_words, char_ngrams=char_ngrams, min_df=min_df,
+                                           discourse=discourse, discourse_weight=discourse_weight)),
         ("classify", MultiLabelLinear(C=C, class_weight=class_weight, thresholds=thresholds,
                                       calibration=calibration)),
     ])

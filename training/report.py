@@ -47,13 +47,21 @@ def render_text(report: dict) -> str:
              "{authored_records} authored)".format(**report["data"]), "",
              metrics_text(report["overall"], "ALL PARAGRAPHS")]
     for key, title in (("seed", "SEED-DOCUMENT PARAGRAPHS (real reports)"),
-                       ("authored", "AUTHORED PARAGRAPHS (optimistic)")):
+                       ("authored", "AUTHORED PARAGRAPHS (optimistic)"),
+                       ("bureau", "BUREAU SUMMARIES AND PLANS (the first authored genre, and the seeds)"),
+                       ("genres", "OTHER GENRES (school, special-topic, bureau documents of other kinds)")):
         if report.get(key):
             m = report[key]
             parts.append(f"\n{title}: micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
                          f"exact {m['exact_match']:.3f}  ({m['paragraphs']} paragraphs)")
             parts.append("  per-label F1: " + "  ".join(
                 f"{label} {m['per_label'][label]['f1']:.2f}" for label in LABELS))
+    if report.get("context"):
+        m = report["context"]
+        parts.append(f"\nWITH DOCUMENT CONTEXT (title and headings, as `zongjie tag` and /v1/classify/document "
+                     f"use them): micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "
+                     f"exact {m['exact_match']:.3f}  (问题 {m['per_label']['问题']['f1']:.2f}  "
+                     f"计划 {m['per_label']['计划']['f1']:.2f})")
     if report.get("holdout"):
         m = report["holdout"]
         parts.append(f"\nCOMPARISON SET (never trained on: {', '.join(m.get('docs', []))}): "
@@ -61,6 +69,13 @@ def render_text(report: dict) -> str:
                      f"exact {m['exact_match']:.3f}  ({m['paragraphs']} paragraphs)")
         parts.append("  per-label F1: " + "  ".join(
             f"{label} {m['per_label'][label]['f1']:.2f}" for label in LABELS))
+    if report.get("devset"):
+        m = report["devset"]
+        parts.append("\n" + metrics_text(m, f"DEVELOPMENT SET of real paragraphs, never trained on ({m['data']})"))
+        if m.get("by_genre"):
+            worst = sorted(m["by_genre"].items(), key=lambda kv: (kv[1]["micro_f1"], kv[0]))
+            parts.append("  weakest genres (micro-F1, paragraphs): " + "; ".join(
+                f"{g} {v['micro_f1']:.2f} ({v['paragraphs']})" for g, v in worst[:8] if v["paragraphs"] >= 3))
     parts.append("\nthresholds: " + "  ".join(f"{k} {v:.2f}" for k, v in report["thresholds"].items()))
     if report.get("learning_curve"):
         parts.append("learning curve (share of training docs → macro-F1 / micro-F1): " + "  ".join(

@@ -35,12 +35,13 @@ def _tokenizer(key: str, words: tuple[str, ...]):
     return tok
 
 
-@functools.lru_cache(maxsize=50_000)
-def _cut(key: str, text: str) -> tuple[str, ...]:
-    # Cached: cross-validation segments the same paragraphs many times; `key` names the
-    # domain dictionary, so entries made with two dictionaries never mix.
+@functools.lru_cache(maxsize=100_000)
+def _cut(key: str, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every token, the word tokens): cached, since cross-validation segments the same
+    paragraphs many times; `key` names the domain dictionary, so two dictionaries never mix."""
     tok = _tokenizer(key, _DICTIONARIES[key])
-    return tuple(w for w in tok.lcut(text, HMM=False) if _TOKEN.search(w))
+    raw = tuple(tok.lcut(text, HMM=False))
+    return raw, tuple(w for w in raw if _TOKEN.search(w))
 
 
 class JiebaWords:
@@ -54,12 +55,20 @@ class JiebaWords:
         self.words = tuple(words)
         self.bigrams = bigrams
 
-    def tokens(self, text: str) -> list[str]:
+    def _segmented(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         key = self.__dict__.get("_key")
         if key is None:
             key = self._key = dictionary_key(self.words)
             _DICTIONARIES[key] = self.words
-        return list(_cut(key, text))
+        return _cut(key, text)
+
+    def tokens(self, text: str) -> list[str]:
+        """The word tokens (holding a letter, digit or CJK character)."""
+        return list(self._segmented(text)[1])
+
+    def raw_tokens(self, text: str) -> list[str]:
+        """Every token jieba gives, punctuation and spaces included."""
+        return list(self._segmented(text)[0])
 
     def __call__(self, text: str) -> list[str]:
         words = self.tokens(text)

@@ -1,4 +1,5 @@
-"""Text normalisation shared by training and serving: NFKC, case, numbers, white space."""
+"""Text normalisation shared by training and serving: NFKC, traditional to simplified characters,
+case, numbers, white space."""
 from __future__ import annotations
 
 import re
@@ -36,9 +37,35 @@ def nfkc(text: str) -> str:
     return mapped if unicodedata.is_normalized("NFKC", mapped) else unicodedata.normalize("NFKC", text)
 
 
+_T2S_TABLE: dict[int, int] | None = None
+
+
+def t2s_images() -> dict[int, int]:
+    """Traditional -> simplified, one character to one character, as OpenCC's `t2s` converts each
+    BMP character on its own (phrase-level conversions are not used: the fast path maps code
+    points through tables). Built once per process (~10 ms)."""
+    global _T2S_TABLE
+    if _T2S_TABLE is None:
+        import opencc
+
+        chars = [chr(c) for c in range(0x2E80, 0x10000) if not 0xD800 <= c < 0xE000]
+        simplified = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+        if len(simplified) != len(chars):  # OpenCC keeps one line per line; checked, not assumed
+            raise RuntimeError("OpenCC changed the number of lines of the character table")
+        _T2S_TABLE = {ord(a): ord(b) for a, b in zip(chars, simplified)
+                      if a != b and len(b) == 1 and b != "\n"}
+    return _T2S_TABLE
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified ones, character by character (`t2s_images`)."""
+    return text.translate(t2s_images())
+
+
 def normalize_text(text: str) -> str:
-    """Fold full-width forms (NFKC), case, numbers (every number becomes 0) and white space."""
-    text = nfkc(text).lower()
+    """Fold full-width forms (NFKC), traditional characters (OpenCC, per character), case,
+    numbers (every number becomes 0) and white space."""
+    text = to_simplified(nfkc(text)).lower()
     text = _NUMBER.sub("0", text)
     return _SPACE.sub(" ", text).strip()
 
@@ -48,7 +75,7 @@ def normalize_with_offsets(text: str) -> tuple[str, list[tuple[int, int]]]:
     chars: list[str] = []
     spans: list[tuple[int, int]] = []
     for i, ch in enumerate(text):
-        for out in unicodedata.normalize("NFKC", ch).lower():
+        for out in to_simplified(unicodedata.normalize("NFKC", ch)).lower():
             chars.append(out)
             spans.append((i, i + 1))
     folded, folded_spans = _substitute("".join(chars), spans, _NUMBER, "0")

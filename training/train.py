@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from . import artifact
-from .crossval import (calibrate, choose_thresholds, fit_calibration, learning_curve,
-                       nested_predictions)
+from .context import CONTEXT_CUES, apply_context, contexts_of_records
+from .crossval import (calibrate, choose_thresholds, context_predictions, fit_calibration,
+                       fit_context_layer, learning_curve, nested_predictions)
 from .dataset import Record, load_records
 from .compiled import FILE as COMPILED_FILE, compile_pipeline, to_bytes
 from .compare import compare_versions, promotion_refusal, score_records
+from .scoring import score_file
 from .segment import read_dictionary
 from .holdout import holdout_docs, split_holdout
 from .errors import ModelError
@@ -24,7 +26,7 @@ from .model import build_pipeline
 from .report import render_html, render_text
 
 DICTIONARY_FILE = "dictionary.txt"
-TRAINER_REVISION = 2  # bump when a code change alters what the same data and settings produce
+TRAINER_REVISION = 3  # bump when a code change alters what the same data and settings produce
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class TrainSettings:
     class_weight: str | None = None
     char_ngrams: tuple[int, int] = (1, 3)
     min_df: int = 2
+    discourse: bool = True
+    discourse_weight: float = 0.5
     folds: int = 5
     inner_folds: int = 3
     learning_curve: bool = True
@@ -74,7 +78,8 @@ def load_training_data(labels_dir: str | Path) -> tuple[list[Record], tuple[str,
 def make_pipeline(words: tuple[str, ...], settings: TrainSettings, thresholds=None, calibration=None):
     return build_pipeline(domain_words=words, C=settings.C, class_weight=settings.class_weight,
                           thresholds=thresholds, calibration=calibration, char_ngrams=tuple(settings.char_ngrams),
-                          min_df=settings.min_df)
+                          min_df=settings.min_df, discourse=settings.discourse,
+                          discourse_weight=settings.discourse_weight)
 
 
 def _subset_metrics(mask: np.ndarray, Y, P, S) -> dict | None:
@@ -92,17 +97,29 @@ def evaluate_records(records: list[Record], words: tuple[str, ...], settings: Tr
     calibration = fit_calibration(Y, raw)
     thresholds = choose_thresholds(Y, calibrate(raw, calibration))
     seed = np.array([r.is_seed for r in records])
+    genre = np.array([bool(r.genre) for r in records])
     report = {
         "evaluation": f"grouped {settings.folds}-fold cross-validation by doc; calibration and thresholds tuned "
                       f"inside each training fold ({settings.inner_folds}-fold)",
         "overall": compute_metrics(Y, P, S),
         "seed": _subset_metrics(seed, Y, P, S),
         "authored": _subset_metrics(~seed, Y, P, S),
+        "bureau": _subset_metrics(~genre, Y, P, S) if genre.any() else None,
+        "genres": _subset_metrics(genre, Y, P, S),
         "thresholds": dict(zip(LABELS, map(float, thresholds))),
         "calibration": dict(zip(LABELS, calibration)),
         "data": {"records": len(records), "docs": int(len(set(groups))),
                  "seed_records": int(seed.sum()), "authored_records": int((~seed).sum())},
     }
+    # Document context (title and headings above each paragraph), for the batch labeller and
+    # /v1/classify/document: a second layer over the out-of-fold scores, evaluated out of fold.
+    C = np.array(contexts_of_records(records))
+    SC, PC = context_predictions(Y, S, C, groups, settings.folds)
+    report["context"] = compute_metrics(Y, PC, SC)
+    layer = fit_context_layer(Y, S, C)
+    report["context_layer"] = {
+        "cues": list(CONTEXT_CUES), "rows": layer.tolist(),
+        "thresholds": choose_thresholds(Y, apply_context(S, C, layer)).tolist()}
     if settings.learning_curve:
         report["learning_curve"] = learning_curve(
             texts, Y, groups, make_pipeline(words, settings, calibration=calibration),
@@ -123,16 +140,21 @@ def headline(report: dict) -> dict:
         out["seed_macro_f1"] = report["seed"]["macro_f1"]
     if report.get("holdout"):
         out["holdout_macro_f1"] = report["holdout"]["macro_f1"]
+    if report.get("devset"):
+        out["devset_macro_f1"] = report["devset"]["macro_f1"]
+        out["devset_micro_f1"] = report["devset"]["micro_f1"]
     return out
 
 
 def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSettings = TrainSettings(),
-          force: bool = False, promote: bool = False, now: datetime | None = None) -> TrainResult:
+          force: bool = False, promote: bool = False, now: datetime | None = None,
+          devset: str | Path | None = None) -> TrainResult:
     """Train (or reuse) the model for the labels folder; optionally put it in service.
 
     Documents of the frozen comparison set (labels/holdout.json) are never trained on; the new
     model is scored on them, and `promote` refuses a model worse than the one in service there
     by more than the tolerance (`force` overrides both this and the reuse of an unchanged model).
+    `devset`, a labelled file of real paragraphs that is never trained on, is scored when given.
     """
     everything, words = load_training_data(labels_dir)
     frozen = holdout_docs(labels_dir)
@@ -151,6 +173,8 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         if holdout:
             report["holdout"] = score_records(artifact.LoadedModel(model, {}), holdout)
             report["holdout"]["docs"] = sorted(frozen)
+        if devset is not None:
+            report["devset"] = score_file(artifact.LoadedModel(model, {}), devset)
         when = now or datetime.now(timezone.utc)
         version = artifact.new_version_name(fp, when)
         suffix = 1
@@ -162,7 +186,11 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
                     "thresholds": report["thresholds"], "metrics": headline(report),
                     "fingerprint": fp, "settings": asdict(settings), "data": report["data"],
                     "dictionary_terms": len(words)}
-        files = {COMPILED_FILE: to_bytes(compile_pipeline(model)),
+        compiled = compile_pipeline(model)
+        compiled["context_layer"] = np.array(report["context_layer"]["rows"])
+        compiled["context_thresholds"] = np.array(report["context_layer"]["thresholds"])
+        compiled["context_cues"] = np.array(report["context_layer"]["cues"], dtype=str)
+        files = {COMPILED_FILE: to_bytes(compiled),
                  "report.json": json.dumps(report, ensure_ascii=False, indent=2),
                  "report.html": render_html(report), "report.txt": render_text(report)}
         path = artifact.write_version(models_dir, version, model, metadata, files)
