@@ -62,21 +62,32 @@ def _previous(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fold(codes: np.ndarray, t: _Tables) -> np.ndarray | None:
-    """NFKC, lower(), numbers -> "0", white-space runs -> " ", spaces at paragraph edges dropped:
-    `normalize_text` per newline-separated paragraph; None when a character needs the full
-    algorithm (NFKC expanding or composing, Σ, astral characters)."""
-    if not len(codes) or int(codes.max()) >= 0x10000:
-        return None
+def _slow(codes: np.ndarray, t: _Tables) -> np.ndarray:
+    """Indices of the newline-separated paragraphs holding a character the tables cannot fold
+    (NFKC expanding or composing, Σ, astral characters): those go through `normalize_text`."""
+    doc = np.cumsum(codes == _NL)
+    risky = codes >= 0x10000
+    images = t.nfkc[np.where(risky, 0, codes)]
+    risky |= images == _COMPLEX
+    risky |= t.lower[np.where(risky, 0, images)] == _COMPLEX
+    slow = np.unique(doc[risky])
+    # NFKC of each character is NFKC of the text only when the result is normalized: checked
+    # for the whole batch, and paragraph by paragraph only when the batch fails.
+    safe = np.where(np.isin(doc, slow) & (codes != _NL), _SP, np.where(risky, 0, images))
+    if not unicodedata.is_normalized("NFKC", safe.astype(np.uint32).tobytes().decode("utf-32-le")):
+        parts = safe.astype(np.uint32).tobytes().decode("utf-32-le").split("\n")
+        slow = np.union1d(slow, [i for i, part in enumerate(parts) if not unicodedata.is_normalized("NFKC", part)])
+    return slow
+
+
+def _fold(codes: np.ndarray, t: _Tables) -> np.ndarray:
+    """NFKC, simplified characters, lower(), numbers -> "0", white-space runs -> " ", spaces at
+    paragraph edges dropped: `normalize_text` per newline-separated paragraph, for text that
+    `_slow` found no paragraph of."""
+    if not len(codes):
+        return codes
     images = t.nfkc[codes]
-    if (images == _COMPLEX).any():
-        return None
-    # NFKC of each character is NFKC of the text only when the result is normalized.
-    if not unicodedata.is_normalized("NFKC", images.tobytes().decode("utf-32-le")):
-        return None
     text = t.lower[images]
-    if (text == _COMPLEX).any():
-        return None
     # `\d+(?:[.,]\d+)*` -> "0": a separator belongs to a number between two digits; each run
     # of number characters is one match (the character after a match is never a digit).
     digit = t.digit[text]
@@ -93,19 +104,31 @@ def _fold(codes: np.ndarray, t: _Tables) -> np.ndarray | None:
     return text[~drop] if drop.any() else text
 
 
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
 def normalize_batch(texts: list[str]) -> tuple[list[str], str, np.ndarray]:
     """`[normalize_text(t) for t in texts]`, the same joined by newlines, and its code points
     (uint32), computed in one pass over the joined batch. Equal because the joints are
-    newlines, which no step creates, removes or crosses (tests check it on every label)."""
+    newlines, which no step creates, removes or crosses (tests check it on every label).
+    Paragraphs with a character the tables cannot fold take `normalize_text`, one by one."""
     if not texts:
         return [], "", np.zeros(0, dtype=np.uint32)
-    joined = "\n".join([t.replace("\n", " ") for t in texts])
-    codes = _fold(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32), tables())
-    if codes is not None:
-        joined = codes.tobytes().decode("utf-32-le")
-        parts = joined.split("\n")
-        if len(parts) == len(texts):
-            return parts, joined, codes
-    parts = [normalize_text(t) for t in texts]  # rare: the full algorithm, one by one
+    tables_ = tables()
+    flat = [t.replace("\n", " ") for t in texts]
+    codes = _codes("\n".join(flat))
+    slow = _slow(codes, tables_).tolist()
+    if slow:
+        for i in slow:
+            flat[i] = ""
+        codes = _codes("\n".join(flat))
+    codes = _fold(codes, tables_)
+    joined = codes.tobytes().decode("utf-32-le")
+    if not slow:
+        return joined.split("\n"), joined, codes
+    parts = joined.split("\n")
+    for i in slow:
+        parts[i] = normalize_text(texts[i])
     joined = "\n".join(parts)
-    return parts, joined, np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    return parts, joined, _codes(joined)

@@ -70,6 +70,32 @@ def test_document_endpoint_splits_and_counts(client):
     assert list(body["counts"]) == LABELS
 
 
+def test_document_heading_paths_lists_and_the_title(client):
+    text = ("东阳县教育局关于2025年学生资助工作的报告\n一、主要工作及成效\n（一）资助政策落实\n"
+            "发放助学金120万元，落实营养改善计划。\n（二）教师队伍建设成效明显\n招聘特岗教师56名。\n"
+            "二、存在的问题\n农村学校教师短缺。\n三、下一步打算\n1.年内新建城南幼儿园\n"
+            "2.实施8所农村寄宿制学校改造\n")
+    paragraphs = client.post("/v1/classify/document", json={"text": text}).json()["paragraphs"]
+    title = "东阳县教育局关于2025年学生资助工作的报告"
+    by_text = {p["text"]: p for p in paragraphs}
+    # a heading sits under its parents, not under the section before it
+    assert by_text["二、存在的问题"]["headings"] == [title]
+    # numbered items of a list are items, not headings of the items after them
+    assert by_text["2.实施8所农村寄宿制学校改造"]["headings"] == [title, "三、下一步打算"]
+    # the document's own title carries no label, whatever its topic
+    assert by_text[title]["labels"] == []
+
+
+def test_classify_takes_a_title_and_headings_as_context(client):
+    sent = {"paragraphs": ["发放助学金，落实营养改善计划。"]}
+    plain = client.post("/v1/classify", json=sent).json()["results"][0]
+    framed = client.post("/v1/classify", json=dict(sent, title="某县2026年学生资助工作计划",
+                                                   headings=["二、重点任务"])).json()["results"][0]
+    assert framed["scores"]["计划"] != plain["scores"]["计划"]
+    r = client.post("/v1/classify", json=dict(sent, headings="二、重点任务"))
+    assert r.status_code == 422
+
+
 @pytest.mark.parametrize("body, status, code, message", [
     ({"paragraphs": []}, 422, "no_paragraphs", "paragraphs is empty: send at least one paragraph"),
     ({"paragraphs": ["好", "  "]}, 422, "empty_paragraph", "paragraphs[1] is empty or only white space"),

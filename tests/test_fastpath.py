@@ -70,3 +70,10 @@ def test_batch_normalisation_equals_normalize_text(data):
         assert codes.tobytes().decode("utf-32-le") == joined
     for text in ODD_TEXTS:  # alone and in pairs, so both the fast and the fallback path run
         assert normalize_batch([text, "教育"])[0] == [normalize_text(text), "教育"]
+
+
+def test_a_character_the_tables_cannot_fold_sends_only_its_own_paragraph_the_slow_way():
+    from serving.normalize import _codes, _slow, tables
+
+    texts = ["面积１２０㎡", "教育①", "e\u0301", "普通段落", "\U0001F600"]
+    assert _slow(_codes("\n".join(texts)), tables()).tolist() == [0, 2, 4]  # ㎡ is "m2"

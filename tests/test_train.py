@@ -74,6 +74,12 @@ def test_classify_text_and_stdin(cli, trained):
     assert result.code == 0
     assert [l.split("\t")[1] for l in result.out.splitlines() if "\t" in l] == [
         "招聘特岗教师50名", "新建教学楼一栋"]
+    framed = cli("classify", "本学期发放助学金，落实营养改善计划。", "--models", trained["models"], "--json",
+                 "--title", "某县2026年学生资助工作计划", "--heading", "二、重点任务")
+    assert json.loads(framed.out)["results"][0]["scores"]["计划"] != scores["计划"]  # context counts
+    report = json.loads((trained["models"] / trained["version"] / "report.json").read_text())
+    assert report["context_layer"]["cues"] == ["title:problem", "title:plan", "title:report",
+                                               "section:problem", "section:plan", "section:report"]
     result = cli("classify", "--models", trained["models"], stdin="  \n")
     assert result.code == 1
     assert result.err == "Error: nothing to classify: give TEXT or pipe paragraphs on standard input\n"
