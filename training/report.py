@@ -49,7 +49,8 @@ def render_text(report: dict) -> str:
     for key, title in (("seed", "SEED-DOCUMENT PARAGRAPHS (real reports)"),
                        ("authored", "AUTHORED PARAGRAPHS (optimistic)"),
                        ("bureau", "BUREAU SUMMARIES AND PLANS (the first authored genre, and the seeds)"),
-                       ("genres", "OTHER GENRES (school, special-topic, bureau documents of other kinds)")):
+                       ("genres", "OTHER GENRES (school, special-topic, bureau documents of other kinds)"),
+                       ("short", "SHORT INPUTS (40 characters or fewer: sentences, headings)")):
         if report.get(key):
             m = report[key]
             parts.append(f"\n{title}: micro-F1 {m['micro_f1']:.3f}  macro-F1 {m['macro_f1']:.3f}  "

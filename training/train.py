@@ -27,6 +27,7 @@ from .report import render_html, render_text
 
 DICTIONARY_FILE = "dictionary.txt"
 TRAINER_REVISION = 3  # bump when a code change alters what the same data and settings produce
+SHORT = 40  # characters: a sentence typed into the API, a heading
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def evaluate_records(records: list[Record], words: tuple[str, ...], settings: Tr
         "authored": _subset_metrics(~seed, Y, P, S),
         "bureau": _subset_metrics(~genre, Y, P, S) if genre.any() else None,
         "genres": _subset_metrics(genre, Y, P, S),
+        "short": _subset_metrics(np.array([len(r.text) <= SHORT for r in records]), Y, P, S),
         "thresholds": dict(zip(LABELS, map(float, thresholds))),
         "calibration": dict(zip(LABELS, calibration)),
         "data": {"records": len(records), "docs": int(len(set(groups))),
