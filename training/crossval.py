@@ -1,7 +1,6 @@
 """Grouped cross-validation: out-of-fold scores, honest thresholds, learning curve."""
 from __future__ import annotations
 
-
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
@@ -79,36 +78,53 @@ def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_split
     S = np.zeros(Y.shape, dtype=float)
     raw = np.zeros(Y.shape, dtype=float)
     P = np.zeros(Y.shape, dtype=int)
-    for train, test in grouped_folds(groups, n_splits):
+    folds = grouped_folds(groups, n_splits)
+
+    def outer(k: int):
+        train, test = folds[k]
         inner = oof_scores(texts[train], Y[train], groups[train], pipeline, inner_splits)
         calibration = fit_calibration(Y[train], inner)
         thresholds = choose_thresholds(Y[train], calibrate(inner, calibration))
         model = clone(pipeline).fit(list(texts[train]), Y[train])
-        raw[test] = model.predict_proba(list(texts[test]))
+        return model.predict_proba(list(texts[test])), calibration, thresholds
+
+    for (_, test), (scores, calibration, thresholds) in zip(folds, map(outer, range(len(folds)))):
+        raw[test] = scores
         S[test] = calibrate(raw[test], calibration)
         P[test] = decide(S[test], thresholds, list(LABELS))
     return S, P, raw
 
 
-def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25, 0.5, 0.75, 1.0),
-                   thresholds: np.ndarray, seed: int = 0) -> list[dict]:
+def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25, 0.5, 1.0),
+                   thresholds: np.ndarray, seed: int = 0, full: np.ndarray | None = None) -> list[dict]:
     """Grouped-CV figures when training on a fraction of each fold's training docs.
 
     Thresholds are the final model's, so the curve shows what more documents buy, not tuning.
+    `full`: the out-of-fold scores of the same pipeline on whole training folds, when already
+    computed (nested_predictions' raw scores, calibrated): the last point costs no fit then.
     """
     texts = np.asarray(texts, dtype=object)
     groups = np.asarray(groups)
     folds = grouped_folds(groups, n_splits)
     rng = np.random.RandomState(seed)
     orders = [rng.permutation(sorted(set(groups[train]))) for train, _ in folds]
+    jobs = [(fraction, k) for fraction in fractions for k in range(len(folds))
+            if not (fraction == 1.0 and full is not None)]
+
+    def fit_part(i: int) -> np.ndarray:
+        fraction, k = jobs[i]
+        (train, test), order = folds[k], orders[k]
+        keep = set(order[:max(1, int(round(fraction * len(order))))])
+        sub = train[np.isin(groups[train], list(keep))]
+        return clone(pipeline).fit(list(texts[sub]), Y[sub]).predict_proba(list(texts[test]))
+
+    parts = [fit_part(i) for i in range(len(jobs))]
     curve = []
     for fraction in fractions:
-        S = np.zeros(Y.shape, dtype=float)
-        for (train, test), order in zip(folds, orders):
-            keep = set(order[:max(1, int(round(fraction * len(order))))])
-            sub = train[np.isin(groups[train], list(keep))]
-            model = clone(pipeline).fit(list(texts[sub]), Y[sub])
-            S[test] = model.predict_proba(list(texts[test]))
+        S = full.copy() if fraction == 1.0 and full is not None else np.zeros(Y.shape, dtype=float)
+        for (f, k), scores in zip(jobs, parts):
+            if f == fraction:
+                S[folds[k][1]] = scores
         P = decide(S, thresholds, list(LABELS))
         m = compute_metrics(Y, P)
         curve.append({"fraction": fraction, "docs": int(round(fraction * len(orders[0]))),

@@ -39,7 +39,7 @@ class TrainSettings:
     discourse: bool = True
     discourse_weight: float = 0.5
     folds: int = 5
-    inner_folds: int = 3
+    inner_folds: int = 2
     learning_curve: bool = True
 
 
@@ -125,7 +125,7 @@ def evaluate_records(records: list[Record], words: tuple[str, ...], settings: Tr
     if settings.learning_curve:
         report["learning_curve"] = learning_curve(
             texts, Y, groups, make_pipeline(words, settings, calibration=calibration),
-            n_splits=settings.folds, thresholds=thresholds)
+            n_splits=settings.folds, thresholds=thresholds, full=calibrate(raw, calibration))
     return report, thresholds, calibration
 
 
