@@ -74,6 +74,28 @@ def read_docx(data: bytes) -> str:
 _BLOCK = frozenset({"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
                     "section", "article", "table", "ul", "ol", "blockquote", "pre", "title", "hr"})
 _HIDDEN = frozenset({"script", "style", "head", "noscript", "template", "svg"})
+# A site's furniture around the document: navigation, banners, footers, side bars.
+_FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside"})
+_FURNITURE_NAMES = re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|header|footer|breadcrumbs?|crumbs?|sidebar|"
+                              r"banner|copyright|topbar|site-?info)(?:$|[\s_-])", re.IGNORECASE)
+_FURNITURE_LINE = re.compile(r"版权所有|copyright|©|ICP备|公网安备|技术支持[:：]|主办单位[:：]|承办单位[:：]|"
+                             r"网站地图|设为首页|加入收藏|您当前的位置|当前位置[:：]", re.IGNORECASE)
+
+
+def _hidden(element, tag: str | None) -> bool:
+    """Invisible (scripts, styles) or the site's furniture rather than the document."""
+    if tag in _HIDDEN or tag in _FURNITURE_TAGS:
+        return True
+    names = f"{element.get('class', '')} {element.get('id', '')}" if tag is not None else ""
+    return bool(names.strip()) and bool(_FURNITURE_NAMES.search(names))
+
+
+def _is_furniture_line(line: str) -> bool:
+    """A footer line, or a navigation bar: three or more short items split by | ｜ or ·."""
+    if _FURNITURE_LINE.search(line):
+        return True
+    items = [x for x in re.split(r"\s*[|｜·]\s*", line) if x.strip()]
+    return len(items) >= 3 and all(len(x) <= 8 for x in items)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -104,20 +126,20 @@ def read_html(data: bytes) -> str:
             if not hidden and element.tail:
                 parts.append(element.tail.replace("\n", " "))
         elif event == "start":
-            if tag in _HIDDEN:
+            if _hidden(element, tag):
                 hidden += 1
             elif tag in _BLOCK:
                 parts.append("\n")
             if not hidden and tag is not None and element.text:
                 parts.append(element.text.replace("\n", " "))
         else:
-            if tag in _HIDDEN:
+            if _hidden(element, tag):
                 hidden -= 1
             elif tag in _BLOCK:
                 parts.append("\n")
             if not hidden and element.tail:  # the text after an element belongs to its parent
                 parts.append(element.tail.replace("\n", " "))
-    return "".join(parts)
+    return "\n".join(line for line in "".join(parts).split("\n") if not _is_furniture_line(line.strip()))
 
 
 def read_pdf(data: bytes) -> str:

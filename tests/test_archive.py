@@ -72,8 +72,10 @@ def archive(tmp_path_factory):
     make_docx(folder / "table.docx")
     (folder / "page.html").write_text(
         "<html><head><title>t</title><style>p{color:red}</style><script>var x='脚本';</script></head>"
-        "<body><h1>某区教育局工作计划</h1><p>下半年将新建幼儿园两所。</p><div>开展防溺水教育。<br>"
-        "加强师德师风建设。</div></body></html>", encoding="utf-8")
+        "<body><div class='top-nav'>首页 | 通知公告 | 政务公开 | 教育动态</div><p>首页 | 机构概况 | 政策文件</p>"
+        "<h1>某区教育局工作计划</h1><p>下半年将新建幼儿园两所。</p><div>开展防溺水教育。<br>"
+        "加强师德师风建设。</div><footer>主办单位：某区教育局</footer>"
+        "<p>版权所有 © 某区教育局 ICP备12345678号</p></body></html>", encoding="utf-8")
     make_pdf(folder / "text.pdf")
     (folder / "broken.docx").write_bytes(b"this is not a zip file")
     (folder / "notes.xyz").write_text("?")
@@ -114,8 +116,10 @@ def test_every_format_is_read_into_paragraphs_with_heading_paths(tagged):
     assert [r["text"] for r in docs["utf16.txt"]] == REPORT[:4]
     assert [r["text"] for r in docs["table.docx"]][4:] == [
         "项目", "新建教学楼一栋，校舍改造三所学校。", "资金", "八百万元", "以上为本年度主要工作。"]
+    # the site's navigation bar and footer are not part of the document
     assert [r["text"] for r in docs["page.html"]] == [
         "某区教育局工作计划", "下半年将新建幼儿园两所。", "开展防溺水教育。", "加强师德师风建设。"]
+    assert docs["page.html"][1]["headings"] == "某区教育局工作计划"
     assert [r["text"] for r in docs["text.pdf"]] == [
         "一、学生资助", "全年发放助学金一百二十万元，落实营养改善计划，惠及家庭经济困难学生三千余人。",
         "二、安全工作", "组织消防演练和防溺水教育，开展校园安全隐患排查整治工作，整改隐患四十处。"]
