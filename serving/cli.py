@@ -302,6 +302,7 @@ def cmd_tag(args, settings: Settings) -> int:
     from training import artifact
 
     from .batch import run_tag, summary_rows
+    from .limits import Limits
     from .tagger import ModelRef
 
     models_dir = args.models or settings.models_dir
@@ -315,7 +316,7 @@ def cmd_tag(args, settings: Settings) -> int:
         result = run_tag(args.paths, out=args.out, fmt=fmt,
                          model=ModelRef(str(Path(models_dir).resolve()), version),
                          workers=args.workers, resume=args.resume, overwrite=args.overwrite,
-                         dask=args.dask, on_progress=printer)
+                         dask=args.dask, on_progress=printer, limits=Limits.from_settings(settings))
     except KeyboardInterrupt:
         printer.end()
         print(f"Interrupted: what was written is kept; continue with `zongjie tag … -o {args.out} "

@@ -47,7 +47,7 @@ class Journal:
         os.fsync(self.handle.fileno())
 
     def close(self, remove: bool) -> None:
-        self.handle.close()
+        _close(self.handle, quiet=not remove)
         if remove:
             self.path.unlink(missing_ok=True)
 
@@ -96,7 +96,16 @@ class RowSink:
             self.data_path.unlink()
 
     def abort(self) -> None:
-        self.handle.close()
+        _close(self.handle, quiet=True)
+
+
+def _close(handle, quiet: bool) -> None:
+    """Close a file; after a failure (a full disk) its last flush may fail too: that is known."""
+    try:
+        handle.close()
+    except OSError:
+        if not quiet:
+            raise
 
 
 def write_xlsx(spool: Path, out: Path, summary: list[dict]) -> None:
