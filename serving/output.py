@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from training.cells import neutralise
 from training.errors import DataError
 from training.labelset import LABELS
 
@@ -121,8 +122,8 @@ def write_xlsx(spool: Path, out: Path, summary: list[dict]) -> None:
     sheet = book.create_sheet("documents")
     sheet.append(["source", "member", "paragraphs", *LABELS, "error"])
     for doc in summary:
-        sheet.append([doc["source"], doc["member"], doc["paragraphs"],
-                      *[doc["counts"].get(label, 0) for label in LABELS], doc.get("error") or ""])
+        sheet.append([neutralise(doc["source"]), neutralise(doc["member"]), doc["paragraphs"],
+                      *[doc["counts"].get(label, 0) for label in LABELS], neutralise(doc.get("error") or "")])
     tmp = out.with_name(out.name + ".tmp")
     book.save(tmp)
     os.replace(tmp, out)
@@ -133,7 +134,8 @@ def write_errors(path: Path, errors: list[dict]) -> None:
         writer = csv.writer(handle)
         writer.writerow(["source", "member", "problem", "skipped"])
         for e in errors:
-            writer.writerow([e["source"], e["member"], e["error"], "yes" if e["skipped"] else "no"])
+            writer.writerow([*map(neutralise, (e["source"], e["member"], e["error"])),
+                             "yes" if e["skipped"] else "no"])
 
 
 def write_table(path: Path, fmt: str, rows: list[dict]) -> None:
