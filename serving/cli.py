@@ -117,7 +117,13 @@ def cmd_labels_inbox(args, settings: Settings) -> int:
     if not accept and not reject:
         if not pending:
             print("inbox empty: no pending corrections")
-        for f in pending:
+        else:
+            from .limits import size_text
+
+            stats = store.stats()
+            print(f"{stats['pending']} pending correction(s), {stats['pending_chars']:,} characters; "
+                  f"{db}: {size_text(stats['bytes'])}" + ("; the first 100:" if len(pending) > 100 else ""))
+        for f in pending[:100]:
             shown = f.text if len(f.text) <= 50 else f.text[:49] + "…"
             print(f"#{f.id}\t{f.created}\t{f.user or '-'}\t{'、'.join(f.labels) or '(无)'}\t"
                   f"model {f.model or '-'}\t{shown}" + (f"\t({f.note})" if f.note else ""))

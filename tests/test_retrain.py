@@ -96,7 +96,9 @@ def test_feedback_over_http_then_inbox_accept_and_reject(cli, trained, labels, t
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_labels"
         assert c.post("/v1/feedback", json={"text": " ", "labels": []}).status_code == 422
     result = cli("labels", "inbox", "--db", db, "--labels", labels)
-    assert result.out.splitlines()[0].startswith("#1\t")
+    assert result.out.splitlines()[0].startswith(f"2 pending correction(s), 19 characters; {db}: ")
+    assert result.out.splitlines()[0].endswith(" KiB")
+    assert result.out.splitlines()[1].startswith("#1\t")
     assert "德育\tmodel " + trained["version"] in result.out
     result = cli("labels", "inbox", "--db", db, "--labels", labels, "--accept", "1", "--reject", "2")
     assert "accepted 1 correction(s)" in result.out and "rejected 1 correction(s)" in result.out
