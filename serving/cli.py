@@ -265,6 +265,9 @@ def cmd_serve(args, settings: Settings) -> int:
         headline = result.report["overall"]
         print(f"model {result.version}: macro-F1 {headline['macro_f1']:.3f}, "
               f"micro-F1 {headline['micro_f1']:.3f} (grouped CV); now in service", flush=True)
+    from .predictor import Predictor
+
+    Predictor(artifact.load_compiled(models_dir, artifact.require_current(models_dir)))  # a clear error now
     # Workers are separate processes that read their settings from the environment.
     os.environ["ZONGJIE_MODELS_DIR"] = str(Path(models_dir).resolve())
     print(f"zongjie serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)

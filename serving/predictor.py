@@ -8,6 +8,7 @@ import numpy as np
 
 from training.artifact import LoadedModel
 from training.decision import decide
+from training.errors import ModelError
 
 from .fastpath import FastScorer
 
@@ -33,7 +34,11 @@ class Predictor:
 
             self.fast = FastScorer(compile_pipeline(loaded.pipeline))
         else:
-            self.fast = FastScorer(loaded.compiled)
+            try:
+                self.fast = FastScorer(loaded.compiled)
+            except (KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
+                raise ModelError(f"model {loaded.version}: its fast.npz is incomplete "
+                                 f"({type(exc).__name__}: {exc}); retrain with `zongjie train --force`") from None
         self.thresholds = self.fast.thresholds
         self._explainer = None
         self._lock = threading.Lock()
