@@ -168,10 +168,12 @@ def cmd_train(args, settings: Settings) -> int:
     from training.report import render_text
     from training.train import TrainSettings, train
 
+    from .predictor import load_scorer
+
     result = train(labels_dir=args.labels or settings.labels_dir,
                    models_dir=args.models or settings.models_dir,
                    settings=TrainSettings(learning_curve=not args.no_learning_curve),
-                   force=args.force, promote=args.promote)
+                   force=args.force, promote=args.promote, load=load_scorer)
     if args.json:
         _print_json({"version": result.version, "reused": result.reused,
                      "promoted": result.promoted, "report": result.report})
@@ -193,8 +195,10 @@ def cmd_evaluate(args, settings: Settings) -> int:
     from training.report import metrics_text
     from training.scoring import evaluate_file
 
+    from .predictor import load_scorer
+
     metrics = evaluate_file(models_dir=args.models or settings.models_dir, version=args.model,
-                            data=args.data)
+                            data=args.data, load=load_scorer)
     if args.json:
         _print_json(metrics)
     else:
@@ -357,8 +361,10 @@ def cmd_models_compare(args, settings: Settings) -> int:
     labels_dir = args.labels or settings.labels_dir
     records, _ = load_training_data(labels_dir)
     _, holdout = split_holdout(records, holdout_docs(labels_dir))
+    from .predictor import load_scorer
+
     comparison = compare_versions(models_dir=args.models or settings.models_dir, holdout=holdout,
-                                  a=args.a, b=args.b)
+                                  a=args.a, b=args.b, load=load_scorer)
     if args.json:
         _print_json(comparison)
     else:

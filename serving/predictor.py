@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.artifact import LoadedModel
+from training.artifact import LoadedModel, load_compiled
 from training.decision import decide
 from training.errors import ModelError
 
@@ -44,6 +44,10 @@ class Predictor:
         self._lock = threading.Lock()
 
     @property
+    def metadata(self) -> dict:
+        return self.loaded.metadata
+
+    @property
     def explainer(self):
         """Built on first use: it needs the feature names, which take a moment to collect."""
         with self._lock:
@@ -71,3 +75,8 @@ class Predictor:
         return [Prediction(labels=[lab for lab, on in zip(self.labels, p) if on],
                            scores={lab: round(float(s), 6) for lab, s in zip(self.labels, row)})
                 for row, p in zip(S, P)]
+
+
+def load_scorer(models_dir, version: str) -> Predictor:
+    """A version's scorer from its fast.npz (plain arrays: nothing in it can run code)."""
+    return Predictor(load_compiled(models_dir, version))
