@@ -5,7 +5,7 @@ import json
 import pickle
 import shutil
 
-from conftest import make_labels_dir, rec, write_jsonl
+from conftest import rec, train_with_holdout, write_jsonl
 from training import artifact
 
 
@@ -27,11 +27,7 @@ def plant(models, version, marker):
 
 
 def test_compare_evaluate_and_promote_never_unpickle_model_files(cli, tmp_path):
-    labels = make_labels_dir(tmp_path / "labels", docs=10, per_doc=10)
-    (labels / "holdout.json").write_text(json.dumps({"docs": ["doc8", "doc9"]}), "utf-8")
-    models = tmp_path / "models"
-    assert cli("train", "--labels", labels, "--models", models, "--promote", "--no-learning-curve").code == 0
-    first = (models / "CURRENT").read_text().strip()
+    labels, models, first = train_with_holdout(cli, tmp_path)
     marker = tmp_path / "ran"
     plant(models, first, marker)
 
