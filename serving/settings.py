@@ -30,7 +30,7 @@ class Settings:
     feedback_per_minute: int = 30        # corrections one client may post per minute
     max_explain_chars: int = 50_000      # characters per request with "explain": true
     body_timeout: float = 30.0           # seconds a client may take to send its body
-    max_pending_body_bytes: int = 100_000_000  # bodies being received at once, per worker
+    max_pending_body_bytes: int = 20_000_000  # bodies being received at once, per worker
     max_document_bytes: int = 64 << 20   # batch labeller: unpacked bytes of one document
     max_archive_bytes: int = 1 << 30     # … of all the members of one zip
     max_zip_depth: int = 8               # … zips inside zips
