@@ -130,7 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request, exc: StarletteHTTPException):
         codes = {404: "not_found", 405: "method_not_allowed"}
-        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
+                      getattr(exc, "headers", None))  # 405 says which methods are allowed
 
     @app.exception_handler(ZongjieError)
     async def zongjie_error(request, exc: ZongjieError):
@@ -165,7 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                           settings: Settings = Depends(get_settings)):
         """整篇报告：切分段落（含标题路径），逐段打标签，并统计各标签段落数。"""
         paragraphs = split_document(body.text)
-        check_paragraphs([p.text for p in paragraphs], settings, "text", body.explain)
+        if paragraphs or not body.text.strip():  # text of page numbers alone: no paragraphs, 200
+            check_paragraphs([p.text for p in paragraphs], settings, "text", body.explain)
         predictor = holder.predictor
         results = _results(predictor, [p.text for p in paragraphs], body.explain)
         counts = Counter(label for r in results for label in r["labels"])

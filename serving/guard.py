@@ -13,6 +13,7 @@ from .settings import Settings
 
 KNOWN = {"/v1/classify", "/v1/classify/document", "/v1/labels", "/v1/model", "/v1/feedback",
          "/v1/admin/reload", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"}
+POSTED = {"/v1/classify", "/v1/classify/document", "/v1/feedback", "/v1/admin/reload"}
 DRAIN_BYTES = 64 << 20  # read and dropped after a refusal, so a client that sends before it reads gets the answer
 
 
@@ -50,7 +51,9 @@ class Guard:
 
         try:
             headers = dict(scope.get("headers") or [])
-            problem = auth_problem(scope.get("path", ""), headers.get(b"authorization", b""), self.settings)
+            path = scope.get("path", "")
+            problem = (auth_problem(path, headers.get(b"authorization", b""), self.settings)
+                       if scope["method"] == "POST" and path in POSTED else None)  # else: the router's 405
             pending = _has_body(headers)
             if problem:
                 problem = _error(*problem, **({"www-authenticate": "Bearer"} if problem[0] == 401 else {}))

@@ -6,9 +6,11 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import httpx
 import pytest
@@ -153,3 +155,15 @@ def test_the_token_is_checked_before_the_body_is_read_and_slow_bodies_time_out(l
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert answer.endswith(b'{"error": {"code": "body_timeout", "message": "the body did not arrive within 1 s"}}')
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.schemathesis
+def test_schemathesis_finds_no_failure_against_the_live_server(live):
+    """`schemathesis run --checks all` (bounded examples): no 5xx, every status documented, the
+    schemas accept what the server accepts and reject what it rejects."""
+    command = [str(Path(sys.executable).parent / "schemathesis"), "run",
+               f"http://127.0.0.1:{live}/openapi.json", "--checks", "all", "--max-examples", "25",
+               "-H", "Authorization: Bearer t", "--no-color"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert " passed" in done.stdout.splitlines()[-3] or "passed" in done.stdout
