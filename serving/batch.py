@@ -1,10 +1,13 @@
 """`zongjie tag`: run the tagging core over archives, in order, resumable, on N processes or Dask."""
 from __future__ import annotations
 
+import errno
 import gc
 import os
+import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -14,12 +17,14 @@ from training.errors import DataError
 from training.labelset import LABELS
 
 from .archive import Source, forget_open_archives, iter_sources, read_source
+from .limits import Limits
 from .output import Journal, RowSink, write_errors
 from .readers import preload_readers
 from .tagger import DocResult, ModelRef, resolve, tag_batch
 
 BATCH_FILES = 16
 SYNC_SECONDS = 2.0
+SPOOL_PREFIX = "zongjie-tag-"  # + the parent's pid: the spool folder of a run with workers
 
 
 @dataclass
@@ -53,11 +58,12 @@ def _batches(sources: list[Source], size: int) -> Iterator[list[Source]]:
         yield batch
 
 
-def _run_local(batches, model: ModelRef, workers: int, fmt: str) -> Iterator[list[DocResult]]:
+def _run_local(batches, model: ModelRef, workers: int, fmt: str,
+               limits: Limits) -> Iterator[list[DocResult]]:
     predictor = resolve(model)  # loaded once, here, before the workers fork
     if workers <= 1:
         for batch in batches:
-            yield tag_batch(batch, predictor, fmt)
+            yield tag_batch(batch, predictor, fmt, limits)
         return
     import multiprocessing
     from collections import deque
@@ -69,12 +75,13 @@ def _run_local(batches, model: ModelRef, workers: int, fmt: str) -> Iterator[lis
     predictor.warm()
     preload_readers()
     gc.freeze()  # the collector never scans (and so never copies) what the workers share
+    remove_stale_spools()
     try:
-        with tempfile.TemporaryDirectory(prefix="zongjie-tag-") as spool, \
+        with tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-") as spool, \
                 multiprocessing.get_context("fork").Pool(workers, initializer=forget_open_archives) as pool:
             window: deque = deque()
             for batch in batches:
-                window.append(pool.apply_async(_tag_spooled, (batch, model, fmt, spool)))
+                window.append(pool.apply_async(_tag_spooled, (batch, model, fmt, spool, limits)))
                 if len(window) >= 3 * workers:
                     yield _unspool(*window.popleft().get())
             while window:
@@ -83,10 +90,24 @@ def _run_local(batches, model: ModelRef, workers: int, fmt: str) -> Iterator[lis
         gc.unfreeze()
 
 
-def _tag_spooled(batch: list[Source], model: ModelRef, fmt: str, spool: str):
+def remove_stale_spools() -> None:
+    """Spool folders left in TMPDIR by runs that were killed (their process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*-*"):
+        pid = folder.name[len(SPOOL_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # someone else's process, or the folder went away
+
+
+def _tag_spooled(batch: list[Source], model: ModelRef, fmt: str, spool: str, limits: Limits):
     """`tag_batch` in a pool worker, its rows left in a file rather than sent back through the
     pool's pipe (a worker blocked on a full pipe waits for the parent to be scheduled)."""
-    results = tag_batch(batch, model, fmt)
+    results = tag_batch(batch, model, fmt, limits)
     sizes = [len(r.data) for r in results]
     fd, path = tempfile.mkstemp(dir=spool, suffix=".rows")
     with os.fdopen(fd, "wb") as out:
@@ -104,7 +125,8 @@ def _unspool(path: str, sizes: list[int], results: list[DocResult]) -> list[DocR
     return results
 
 
-def _run_dask(batches, model: ModelRef, address: str, fmt: str) -> Iterator[list[DocResult]]:
+def _run_dask(batches, model: ModelRef, address: str, fmt: str,
+              limits: Limits) -> Iterator[list[DocResult]]:
     from distributed import Client
 
     with Client(address) as client:
@@ -113,17 +135,20 @@ def _run_dask(batches, model: ModelRef, address: str, fmt: str) -> Iterator[list
         pending = []
         for batch in batches:
             # Documents travel as bytes: workers need no access to this machine's files.
-            shipped = [Source(s.path, s.member, data=_bytes_or_none(s), error=s.error) for s in batch]
-            pending.append(client.submit(tag_batch, shipped, predictor, fmt, pure=False))
+            shipped = [Source(s.path, s.member, data=_bytes_or_none(s, limits), error=s.error,
+                              skipped=s.skipped) for s in batch]
+            pending.append(client.submit(tag_batch, shipped, predictor, fmt, limits, pure=False))
             if len(pending) >= window:
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
 
 
-def _bytes_or_none(source: Source) -> bytes | None:
+def _bytes_or_none(source: Source, limits: Limits) -> bytes | None:
+    if source.error:
+        return None
     try:
-        return read_source(source)
+        return read_source(source, limits)
     except Exception:  # the worker reports the reason when it tries again
         return None
 
@@ -134,10 +159,22 @@ def _summary_entry(result: DocResult, offset: int) -> dict:
             "skipped": result.skipped}
 
 
+@contextmanager
+def _disk_full(out: Path):
+    """A full disk (or quota) while writing is the user's to fix, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise DataError(out, None, f"cannot write: {exc.strerror} (the disk is full): free some "
+                                   "space, then continue with --resume") from None
+
+
 def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelRef, workers: int = 1,
             resume: bool = False, overwrite: bool = False, dask: str | None = None,
             on_progress: Callable[[Progress], None] | None = None,
-            batch_files: int = BATCH_FILES) -> TagResult:
+            batch_files: int = BATCH_FILES, limits: Limits = Limits()) -> TagResult:
     """Tag every paragraph of every document under `paths` into `out`."""
     out = Path(out)
     resolve(model)  # a model that cannot be loaded fails here, before any output is touched
@@ -151,21 +188,37 @@ def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelR
     if resume and not journal.path.exists():
         raise DataError(out, None, "nothing to resume: no progress journal "
                                    f"{journal.path.name} (the run finished, or never started)")
-    if not resume and (out.exists() or journal.path.exists()) and not overwrite:
+    # An empty output without a journal is a run killed before it began: not worth keeping.
+    started = journal.path.exists() or (out.exists() and out.stat().st_size > 0)
+    if not resume and started and not overwrite:
         raise DataError(out, None, "already exists: --resume to continue it, --overwrite to replace it")
     out.parent.mkdir(parents=True, exist_ok=True)
-    sources = list(iter_sources(paths))
+    sources = list(iter_sources(paths, limits))
     done_keys = {Source(e["source"], e["member"]).key for e in done}
     todo = [s for s in sources if s.key not in done_keys]
     progress = Progress(files_total=len(sources), files_done=len(sources) - len(todo),
                         paragraphs=sum(e["paragraphs"] for e in done))
-    sink.open(done[-1]["offset"] if done else None)
-    journal.open(keep=len(done))
-    offset = done[-1]["offset"] if done else None
-    documents = [e for e in done]
+    with _disk_full(out):
+        journal.open(keep=len(done))  # before the output: an output never exists without it
+        sink.open(done[-1]["offset"] if done else None)
+        documents = _write_all(list(done), sink, journal, progress, on_progress,
+                               _run_dask(_batches(todo, batch_files), model, dask, fmt, limits) if dask
+                               else _run_local(_batches(todo, batch_files), model, workers, fmt, limits))
+        errors = [d for d in documents if d["error"]]
+        errors_path = out.with_name(out.name + ".errors.csv") if errors else None
+        if errors_path:
+            write_errors(errors_path, errors)
+    return TagResult(out=out, errors_path=errors_path, documents=documents,
+                     paragraphs=sum(d["paragraphs"] for d in documents),
+                     failed=sum(1 for d in errors if not d["skipped"]),
+                     skipped=sum(1 for d in errors if d["skipped"]),
+                     resumed_documents=len(done), seconds=progress.elapsed)
+
+
+def _write_all(documents: list[dict], sink: RowSink, journal: Journal, progress: Progress,
+               on_progress, stream) -> list[dict]:
+    """Append each document's rows, then its journal line; finish the output at the end."""
     last_sync = time.perf_counter()
-    batches = _batches(todo, batch_files)
-    stream = _run_dask(batches, model, dask, fmt) if dask else _run_local(batches, model, workers, fmt)
     try:
         for results in stream:
             for result in results:
@@ -188,15 +241,7 @@ def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelR
         raise
     sink.finish(documents)
     journal.close(remove=True)
-    errors = [d for d in documents if d["error"]]
-    errors_path = out.with_name(out.name + ".errors.csv") if errors else None
-    if errors_path:
-        write_errors(errors_path, errors)
-    return TagResult(out=out, errors_path=errors_path, documents=documents,
-                     paragraphs=sum(d["paragraphs"] for d in documents),
-                     failed=sum(1 for d in errors if not d["skipped"]),
-                     skipped=sum(1 for d in errors if d["skipped"]),
-                     resumed_documents=len(done), seconds=progress.elapsed)
+    return documents
 
 
 def summary_rows(documents: list[dict]) -> list[list[str]]:

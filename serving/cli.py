@@ -117,7 +117,13 @@ def cmd_labels_inbox(args, settings: Settings) -> int:
     if not accept and not reject:
         if not pending:
             print("inbox empty: no pending corrections")
-        for f in pending:
+        else:
+            from .limits import size_text
+
+            stats = store.stats()
+            print(f"{stats['pending']} pending correction(s), {stats['pending_chars']:,} characters; "
+                  f"{db}: {size_text(stats['bytes'])}" + ("; the first 100:" if len(pending) > 100 else ""))
+        for f in pending[:100]:
             shown = f.text if len(f.text) <= 50 else f.text[:49] + "…"
             print(f"#{f.id}\t{f.created}\t{f.user or '-'}\t{'、'.join(f.labels) or '(无)'}\t"
                   f"model {f.model or '-'}\t{shown}" + (f"\t({f.note})" if f.note else ""))
@@ -162,10 +168,12 @@ def cmd_train(args, settings: Settings) -> int:
     from training.report import render_text
     from training.train import TrainSettings, train
 
+    from .predictor import load_scorer
+
     result = train(labels_dir=args.labels or settings.labels_dir,
                    models_dir=args.models or settings.models_dir,
                    settings=TrainSettings(learning_curve=not args.no_learning_curve),
-                   force=args.force, promote=args.promote,
+                   force=args.force, promote=args.promote, load=load_scorer,
                    devset=args.devset or (settings.devset if settings.devset.is_file() else None))
     if args.json:
         _print_json({"version": result.version, "reused": result.reused,
@@ -188,8 +196,10 @@ def cmd_evaluate(args, settings: Settings) -> int:
     from training.report import metrics_text
     from training.scoring import evaluate_file
 
+    from .predictor import load_scorer
+
     metrics = evaluate_file(models_dir=args.models or settings.models_dir, version=args.model,
-                            data=args.data)
+                            data=args.data, load=load_scorer)
     if args.json:
         _print_json(metrics)
     else:
@@ -260,6 +270,9 @@ def cmd_serve(args, settings: Settings) -> int:
         headline = result.report["overall"]
         print(f"model {result.version}: macro-F1 {headline['macro_f1']:.3f}, "
               f"micro-F1 {headline['micro_f1']:.3f} (grouped CV); now in service", flush=True)
+    from .predictor import Predictor
+
+    Predictor(artifact.load_compiled(models_dir, artifact.require_current(models_dir)))  # a clear error now
     # Workers are separate processes that read their settings from the environment.
     os.environ["ZONGJIE_MODELS_DIR"] = str(Path(models_dir).resolve())
     print(f"zongjie serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
@@ -303,6 +316,7 @@ def cmd_tag(args, settings: Settings) -> int:
     from training import artifact
 
     from .batch import run_tag, summary_rows
+    from .limits import Limits
     from .tagger import ModelRef
 
     models_dir = args.models or settings.models_dir
@@ -316,7 +330,7 @@ def cmd_tag(args, settings: Settings) -> int:
         result = run_tag(args.paths, out=args.out, fmt=fmt,
                          model=ModelRef(str(Path(models_dir).resolve()), version),
                          workers=args.workers, resume=args.resume, overwrite=args.overwrite,
-                         dask=args.dask, on_progress=printer)
+                         dask=args.dask, on_progress=printer, limits=Limits.from_settings(settings))
     except KeyboardInterrupt:
         printer.end()
         print(f"Interrupted: what was written is kept; continue with `zongjie tag … -o {args.out} "
@@ -348,8 +362,10 @@ def cmd_models_compare(args, settings: Settings) -> int:
     labels_dir = args.labels or settings.labels_dir
     records, _ = load_training_data(labels_dir)
     _, holdout = split_holdout(records, holdout_docs(labels_dir))
+    from .predictor import load_scorer
+
     comparison = compare_versions(models_dir=args.models or settings.models_dir, holdout=holdout,
-                                  a=args.a, b=args.b)
+                                  a=args.a, b=args.b, load=load_scorer)
     if args.json:
         _print_json(comparison)
     else:

@@ -71,6 +71,14 @@ class FeedbackStore:
                 + (" WHERE status = ?" if status else "") + " ORDER BY id", (status,) if status else ())
             return [Feedback(r[0], r[1], json.loads(r[2]), *r[3:]) for r in rows.fetchall()]
 
+    def stats(self) -> dict:
+        """Pending corrections, their characters, and the database's size on disk."""
+        with self._connect() as conn:
+            pending, chars = conn.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text) + LENGTH(note)), 0) "
+                                          "FROM feedback WHERE status = 'pending'").fetchone()
+        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        return {"pending": pending, "pending_chars": chars, "bytes": size}
+
     def decide(self, ids: list[int], status: str) -> None:
         stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._connect() as conn:

@@ -1,27 +1,42 @@
-"""ASGI middleware in front of every request: body limits, content type, UTF-8, and metrics."""
+"""ASGI middleware in front of every request: token, body limits and timeouts, content type,
+UTF-8, and metrics — so no client input reaches FastAPI in a shape that could cause a 500, and
+no client holds memory it has not been allowed (the token is checked before the body is read)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
+from .auth import auth_problem
 from .metrics import Metrics
+from .settings import Settings
 
 KNOWN = {"/v1/classify", "/v1/classify/document", "/v1/labels", "/v1/model", "/v1/feedback",
          "/v1/admin/reload", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"}
+POSTED = {"/v1/classify", "/v1/classify/document", "/v1/feedback", "/v1/admin/reload"}
+DRAIN_BYTES = 64 << 20  # read and dropped after a refusal, so a client that sends before it reads gets the answer
 
 
-def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
-    return status, json.dumps({"error": {"code": code, "message": message}},
-                              ensure_ascii=False).encode("utf-8")
+def _has_body(headers: dict) -> bool:
+    """The client sends a body, and does not wait for a 100 Continue before it does."""
+    if headers.get(b"expect", b"").lower() == b"100-continue":
+        return False
+    length = headers.get(b"content-length", b"")
+    return (length.isdigit() and int(length) > 0) or b"chunked" in headers.get(b"transfer-encoding", b"")
+
+
+def _error(status: int, code: str, message: str, **headers: str) -> tuple:
+    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode("utf-8")
+    return status, body, headers
 
 
 class Guard:
-    """Rejects bad bodies before FastAPI parses them, so no client input can cause a 500."""
-
-    def __init__(self, app, *, max_body_bytes: int, metrics: Metrics):
+    def __init__(self, app, *, settings: Settings, metrics: Metrics):
         self.app = app
-        self.max_body = max_body_bytes
+        self.settings = settings
+        self.max_body = settings.max_body_bytes
         self.metrics = metrics
+        self.buffered = 0  # body bytes held by the requests of this worker being read now
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -35,43 +50,61 @@ class Guard:
             await send(message)
 
         try:
-            if scope["method"] in ("POST", "PUT", "PATCH"):
-                problem, receive = await self._check_body(scope, receive)
-                if problem:
-                    await self._reply(send_recording, *problem)
-                    return
+            headers = dict(scope.get("headers") or [])
+            path = scope.get("path", "")
+            problem = (auth_problem(path, headers.get(b"authorization", b""), self.settings)
+                       if scope["method"] == "POST" and path in POSTED else None)  # else: the router's 405
+            pending = _has_body(headers)
+            if problem:
+                problem = _error(*problem, **({"www-authenticate": "Bearer"} if problem[0] == 401 else {}))
+            elif scope["method"] in ("POST", "PUT", "PATCH"):
+                problem, receive, pending = await self._check_body(headers, receive)
+            if problem:
+                await self._refuse(send_recording, receive if pending else None, *problem)
+                return
             await self.app(scope, receive, send_recording)
         finally:
             path = scope.get("path", "")
             self.metrics.observe(scope["method"], path if path in KNOWN else "other",
                                  status_seen[0], time.perf_counter() - start)
 
-    async def _check_body(self, scope, receive):
-        headers = dict(scope.get("headers") or [])
+    async def _check_body(self, headers: dict, receive):
         ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            return self._too_large(), receive
+            return self._too_large(), receive, True
         chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return self._too_large(), receive
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                break
+        deadline = time.monotonic() + self.settings.body_timeout
+        try:
+            while True:
+                try:
+                    message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+                except asyncio.TimeoutError:
+                    return _error(408, "body_timeout", "the body did not arrive within "
+                                  f"{self.settings.body_timeout:g} s"), receive, False
+                if message["type"] == "http.disconnect":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.max_body:
+                    return self._too_large(), receive, bool(message.get("more_body"))
+                if self.buffered + len(chunk) > self.settings.max_pending_body_bytes:
+                    return _error(503, "busy", "too many large requests are being received; retry "
+                                  "in a moment", **{"retry-after": "1"}), receive, bool(message.get("more_body"))
+                self.buffered += len(chunk)
+                chunks.append(chunk)
+                if not message.get("more_body"):
+                    break
+        finally:
+            self.buffered -= sum(map(len, chunks))
         body = b"".join(chunks)
         if body and ctype != b"application/json":
             return _error(415, "unsupported_media_type",
-                          "send the body as JSON with Content-Type: application/json"), receive
+                          "send the body as JSON with Content-Type: application/json"), receive, False
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return _error(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {exc.start})"), receive
+            return _error(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {exc.start})"), receive, False
         sent = [False]
 
         async def replay():
@@ -80,14 +113,27 @@ class Guard:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        return None, replay
+        return None, replay, False
 
     def _too_large(self):
         return _error(413, "body_too_large", f"the body is larger than {self.max_body} bytes")
 
-    @staticmethod
-    async def _reply(send, status: int, body: bytes) -> None:
+    async def _refuse(self, send, receive, status: int, body: bytes, extra: dict) -> None:
+        """Answer before the whole body was read: first read and drop what the client is still
+        sending (up to a bound and the body timeout), or closing the connection would reset it
+        before the client reads the answer; then close."""
+        if receive is not None:  # the client may still be sending
+            deadline, dropped = time.monotonic() + self.settings.body_timeout, 0
+            try:
+                while dropped <= DRAIN_BYTES:
+                    message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+                    dropped += len(message.get("body", b""))
+                    if message["type"] == "http.disconnect" or not message.get("more_body"):
+                        break
+            except (asyncio.TimeoutError, OSError, RuntimeError):
+                pass
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+                                (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
+                                *((k.encode(), v.encode()) for k, v in extra.items())]})
         await send({"type": "http.response.body", "body": body})

@@ -22,6 +22,7 @@ class ModelHolder:
         self._predictor: Predictor | None = None
         self._lock = threading.Lock()  # one load at a time
         self.last_error: str | None = None
+        self._failed: tuple | None = None  # the CURRENT and files of the last failed load
 
     @property
     def predictor(self) -> Predictor:
@@ -37,24 +38,50 @@ class ModelHolder:
     def load(self, version: str) -> Predictor:
         return Predictor(artifact.load_compiled(self.models_dir, version)).warm()
 
+    def _stamp(self, version: str | None) -> tuple:
+        """What a failed load is remembered by: CURRENT and the version's files as they are."""
+        def stat(path: Path):
+            try:
+                info = path.stat()
+                return info.st_mtime_ns, info.st_size, info.st_ino
+            except OSError:
+                return None
+        folder = self.models_dir / version if version else None
+        files = sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []
+        return (version, stat(self.models_dir / artifact.CURRENT_FILE),
+                tuple((p.name, stat(p)) for p in files))
+
     def refresh(self) -> bool:
-        """Load the version named by models/CURRENT if it is not the one in service."""
+        """Load the version named by models/CURRENT if it is not the one in service. A failure
+        keeps the model in service, is logged once with its reason (`last_error`), and is tried
+        again only when CURRENT or the version's files change."""
         with self._lock:
-            version = artifact.current_version(self.models_dir)
+            try:
+                version = artifact.current_version(self.models_dir)
+            except ModelError as exc:
+                version, problem = None, str(exc)
+            else:
+                problem = f"no model in service: {self.models_dir / artifact.CURRENT_FILE} is missing"
             if version is None:
-                self.last_error = f"no model in service: {self.models_dir / artifact.CURRENT_FILE} is missing"
+                self.last_error = problem
                 return False
             if self._predictor is not None and self._predictor.version == version:
+                self.last_error = None
+                return False
+            stamp = self._stamp(version)
+            if stamp == self._failed:
                 return False
             try:
                 predictor = self.load(version)
-            except ModelError as exc:
-                self.last_error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - whatever a damaged model raises, keep serving
+                self._failed = stamp
+                self.last_error = (str(exc) if isinstance(exc, ModelError)
+                                   else f"model {version}: {type(exc).__name__}: {exc}")
                 log.error("model %s not loaded, keeping %s: %s", version,
-                          self._predictor.version if self._predictor else "none", exc)
+                          self._predictor.version if self._predictor else "none", self.last_error)
                 return False
             self._predictor = predictor
-            self.last_error = None
+            self.last_error = self._failed = None
             log.info("model %s in service", version)
             return True
 

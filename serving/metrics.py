@@ -29,7 +29,7 @@ class Metrics:
         with self._lock:
             self.paragraphs += n
 
-    def render(self, model_version: str | None) -> str:
+    def render(self, model_version: str | None, inbox: dict | None = None) -> str:
         lines = ["# HELP zongjie_requests_total HTTP requests by endpoint and status.",
                  "# TYPE zongjie_requests_total counter"]
         with self._lock:
@@ -50,4 +50,9 @@ class Metrics:
         lines += ["# HELP zongjie_model_info The model version in service (value 1).",
                   "# TYPE zongjie_model_info gauge",
                   f'zongjie_model_info{{version="{model_version or ""}"}} {1 if model_version else 0}']
+        inbox = inbox or {"pending": 0, "bytes": 0}
+        lines += ["# HELP zongjie_feedback_pending Corrections waiting in the inbox.",
+                  "# TYPE zongjie_feedback_pending gauge", f"zongjie_feedback_pending {inbox['pending']}",
+                  "# HELP zongjie_feedback_bytes Size of the feedback database on disk.",
+                  "# TYPE zongjie_feedback_bytes gauge", f"zongjie_feedback_bytes {inbox['bytes']}"]
         return "\n".join(lines) + "\n"

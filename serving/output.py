@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from training.cells import neutralise
 from training.errors import DataError
 from training.labelset import LABELS
 
@@ -47,7 +48,7 @@ class Journal:
         os.fsync(self.handle.fileno())
 
     def close(self, remove: bool) -> None:
-        self.handle.close()
+        _close(self.handle, quiet=not remove)
         if remove:
             self.path.unlink(missing_ok=True)
 
@@ -96,7 +97,16 @@ class RowSink:
             self.data_path.unlink()
 
     def abort(self) -> None:
-        self.handle.close()
+        _close(self.handle, quiet=True)
+
+
+def _close(handle, quiet: bool) -> None:
+    """Close a file; after a failure (a full disk) its last flush may fail too: that is known."""
+    try:
+        handle.close()
+    except OSError:
+        if not quiet:
+            raise
 
 
 def write_xlsx(spool: Path, out: Path, summary: list[dict]) -> None:
@@ -112,8 +122,8 @@ def write_xlsx(spool: Path, out: Path, summary: list[dict]) -> None:
     sheet = book.create_sheet("documents")
     sheet.append(["source", "member", "paragraphs", *LABELS, "error"])
     for doc in summary:
-        sheet.append([doc["source"], doc["member"], doc["paragraphs"],
-                      *[doc["counts"].get(label, 0) for label in LABELS], doc.get("error") or ""])
+        sheet.append([neutralise(doc["source"]), neutralise(doc["member"]), doc["paragraphs"],
+                      *[doc["counts"].get(label, 0) for label in LABELS], neutralise(doc.get("error") or "")])
     tmp = out.with_name(out.name + ".tmp")
     book.save(tmp)
     os.replace(tmp, out)
@@ -124,7 +134,8 @@ def write_errors(path: Path, errors: list[dict]) -> None:
         writer = csv.writer(handle)
         writer.writerow(["source", "member", "problem", "skipped"])
         for e in errors:
-            writer.writerow([e["source"], e["member"], e["error"], "yes" if e["skipped"] else "no"])
+            writer.writerow([*map(neutralise, (e["source"], e["member"], e["error"])),
+                             "yes" if e["skipped"] else "no"])
 
 
 def write_table(path: Path, fmt: str, rows: list[dict]) -> None:

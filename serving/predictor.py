@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.artifact import LoadedModel
+from training.artifact import LoadedModel, load_compiled
 from training.context import CONTEXT_CUES, apply_context, context_vector
 from training.decision import decide
+from training.errors import ModelError
 
 from .fastpath import FastScorer
 
@@ -34,7 +35,11 @@ class Predictor:
 
             self.fast = FastScorer(compile_pipeline(loaded.pipeline))
         else:
-            self.fast = FastScorer(loaded.compiled)
+            try:
+                self.fast = FastScorer(loaded.compiled)
+            except (KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
+                raise ModelError(f"model {loaded.version}: its fast.npz is incomplete "
+                                 f"({type(exc).__name__}: {exc}); retrain with `zongjie train --force`") from None
         self.thresholds = self.fast.thresholds
         self.init_context(loaded.compiled or {})
         self._explainer = None
@@ -46,6 +51,10 @@ class Predictor:
         if "context_layer" in compiled and compiled["context_cues"].tolist() == list(CONTEXT_CUES):
             self.context_layer = np.asarray(compiled["context_layer"], dtype=float)
             self.context_thresholds = np.asarray(compiled["context_thresholds"], dtype=float)
+
+    @property
+    def metadata(self) -> dict:
+        return self.loaded.metadata
 
     @property
     def explainer(self):
@@ -106,3 +115,8 @@ def request_context(title: str | None, headings: list[str] | None, n: int) -> li
     if not title and not headings:
         return None
     return [context_vector(title, tuple(headings or ()))] * n
+
+
+def load_scorer(models_dir, version: str) -> Predictor:
+    """A version's scorer from its fast.npz (plain arrays: nothing in it can run code)."""
+    return Predictor(load_compiled(models_dir, version))

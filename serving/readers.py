@@ -8,18 +8,14 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .limits import BoundedStream, Limits, ReadError, Skipped
+
 TEXT_TYPES = {".txt", ".md", ".text"}
 HTML_TYPES = {".html", ".htm", ".xhtml"}
 OFFICE_TYPES = {".doc", ".wps"}
 SUPPORTED = TEXT_TYPES | HTML_TYPES | OFFICE_TYPES | {".docx", ".pdf"}
 
 
-class ReadError(Exception):
-    """This file cannot be read; the message says why (it goes into the errors file)."""
-
-
-class Skipped(ReadError):
-    """This file is not read on purpose (unknown type, no converter installed)."""
 
 
 def decode_text(data: bytes) -> str:
@@ -42,33 +38,53 @@ def decode_text(data: bytes) -> str:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def read_docx(data: bytes) -> str:
-    """Paragraphs and table cells of a .docx, in document order (straight from its XML)."""
+def read_docx(data: bytes, limits: Limits = Limits()) -> str:
+    """Paragraphs and table cells of a .docx, in document order, streamed from its XML: each
+    top-level paragraph or table is freed once read, and the part's unpacked size is bounded."""
     import zipfile
+    import zlib
 
     from lxml import etree
 
+    paragraph, table = f"{_W}p", f"{_W}tbl"
+    lines: list[str] = []
+    chars = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            root = etree.fromstring(package.read("word/document.xml"))
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError, OSError, EOFError):
+            info = package.getinfo("word/document.xml")
+            if info.file_size > limits.document_bytes:
+                raise limits.too_large("its text part (word/document.xml)", info.file_size)
+            with package.open(info) as part:
+                stream = BoundedStream(part, limits, "its text part (word/document.xml)")
+                for _, element in etree.iterparse(stream, events=("end",), tag=(paragraph, table),
+                                                  resolve_entities=False, no_network=True):
+                    parent = element.getparent()
+                    if parent is None or parent.tag != f"{_W}body":
+                        continue  # a paragraph in a table or text box: read with its container
+                    found = _docx_lines(element) if element.tag == table else [
+                        "".join(element.itertext(f"{_W}t"))]
+                    chars += sum(len(line) + 1 for line in found)
+                    limits.check_chars(chars)
+                    lines.extend(found)
+                    element.clear()
+                    while element.getprevious() is not None:
+                        del parent[0]
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError, OSError, EOFError,
+            zlib.error, NotImplementedError, RuntimeError):
         raise ReadError("not a valid .docx file (damaged, or not a Word 2007+ document)") from None
-    body = root.find(f"{_W}body")
-    if body is None:
-        raise ReadError("not a valid .docx file (damaged, or not a Word 2007+ document)")
-    lines: list[str] = []
-    for child in body:
-        if child.tag == f"{_W}p":
-            lines.append("".join(child.itertext(f"{_W}t")))
-        elif child.tag == f"{_W}tbl":
-            for row in child.iter(f"{_W}tr"):
-                seen: list[str] = []
-                for p in row.iter(f"{_W}p"):
-                    text = "".join(p.itertext(f"{_W}t"))
-                    if text.strip() and text not in seen:  # merged cells repeat their text
-                        seen.append(text)
-                lines.extend(seen)
     return "\n".join(lines)
+
+
+def _docx_lines(table) -> list[str]:
+    lines: list[str] = []
+    for row in table.iter(f"{_W}tr"):
+        seen: list[str] = []
+        for p in row.iter(f"{_W}p"):
+            text = "".join(p.itertext(f"{_W}t"))
+            if text.strip() and text not in seen:  # merged cells repeat their text
+                seen.append(text)
+        lines.extend(seen)
+    return lines
 
 
 _BLOCK = frozenset({"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -100,8 +116,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGN
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
-def read_html(data: bytes) -> str:
-    """The visible text of an HTML page, one block element per line (lxml's HTML parser)."""
+def read_html(data: bytes, limits: Limits = Limits()) -> str:
+    """The visible text of an HTML page, one block element per line (lxml's HTML parser, with
+    text nodes of any size: by default libxml2 drops what follows one over 10 MB)."""
     from lxml import etree, html
 
     match = _META_CHARSET.search(data[:4096])
@@ -112,10 +129,11 @@ def read_html(data: bytes) -> str:
         except (LookupError, UnicodeDecodeError):
             text = None
     text = _XML_DECLARATION.sub("", text if text is not None else decode_text(data))
+    limits.check_chars(len(text))
     if not text.strip():
         return ""
     try:
-        root = html.document_fromstring(text)
+        root = html.document_fromstring(text, parser=html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError):
         return ""
     parts: list[str] = []
@@ -142,7 +160,7 @@ def read_html(data: bytes) -> str:
     return "\n".join(line for line in "".join(parts).split("\n") if not _is_furniture_line(line.strip()))
 
 
-def read_pdf(data: bytes) -> str:
+def read_pdf(data: bytes, limits: Limits = Limits()) -> str:
     """The text layer of a PDF (PDFium); a PDF without one is an error, not an empty document."""
     import pypdfium2 as pdfium
 
@@ -153,10 +171,12 @@ def read_pdf(data: bytes) -> str:
             raise ReadError("encrypted PDF (needs a password)") from None
         raise ReadError(f"not a readable PDF ({exc})") from None
     try:
-        pages = []
+        pages, chars = [], 0
         for i in range(len(pdf)):
             page = pdf[i]
             text = page.get_textpage().get_text_bounded()
+            chars += len(text)
+            limits.check_chars(chars)
             pages.append(text.replace("\r\n", "\n").replace("\r", "\n"))
     except pdfium.PdfiumError as exc:
         raise ReadError(f"not a readable PDF ({exc})") from None
@@ -200,17 +220,20 @@ def preload_readers() -> None:
     from lxml import etree, html  # noqa: F401
 
 
-def read_document(name: str, data: bytes) -> tuple[str, bool]:
+def read_document(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, bool]:
     """(text, hard_wrapped) of a file's bytes, by its extension; raises ReadError or Skipped."""
     suffix = Path(name).suffix.lower()
     if suffix in TEXT_TYPES:
-        return decode_text(data), None
-    if suffix == ".docx":
-        return read_docx(data), False
-    if suffix in HTML_TYPES:
-        return read_html(data), False
-    if suffix == ".pdf":
-        return read_pdf(data), True
-    if suffix in OFFICE_TYPES:
-        return read_office(data, suffix), False
-    raise Skipped(f"unsupported file type {suffix or '(no extension)'}")
+        text, wrapped = decode_text(data), None
+    elif suffix == ".docx":
+        text, wrapped = read_docx(data, limits), False
+    elif suffix in HTML_TYPES:
+        text, wrapped = read_html(data, limits), False
+    elif suffix == ".pdf":
+        text, wrapped = read_pdf(data, limits), True
+    elif suffix in OFFICE_TYPES:
+        text, wrapped = read_office(data, suffix), False
+    else:
+        raise Skipped(f"unsupported file type {suffix or '(no extension)'}")
+    limits.check_chars(len(text))
+    return text, wrapped

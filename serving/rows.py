@@ -6,6 +6,7 @@ import io
 from json.encoder import encode_basestring as _encode_str  # the C encoder, ensure_ascii=False
 from typing import Iterable, Sequence
 
+from training.cells import neutralise
 from training.labelset import LABELS
 
 COLUMNS = ["source", "member", "paragraph", "headings", "text", "labels", *LABELS, "model",
@@ -23,8 +24,10 @@ def csv_line(values: list) -> str:
 
 def columns(source: str, member: str, number: int, headings: str, text: str,
             labels: Sequence[str], scores: Sequence[float], model: str) -> list:
-    """The CSV/XLSX columns of one paragraph (`scores` in the order of LABELS)."""
-    return [source, member, number, headings, text, "、".join(labels), *scores, model, ""]
+    """The CSV/XLSX columns of one paragraph (`scores` in the order of LABELS); text that a
+    spreadsheet would run as a formula is neutralised."""
+    n = neutralise
+    return [n(source), n(member), number, n(headings), n(text), "、".join(labels), *scores, model, ""]
 
 
 def row_values(row: dict) -> list:

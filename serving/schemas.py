@@ -1,7 +1,29 @@
 """Request and response shapes of the HTTP API (with the examples shown at /docs)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from training.labelset import LABELS
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(value: str) -> str:
+    """JSON can carry a lone surrogate (\\ud800) that no text encoding can: refused here."""
+    found = _SURROGATE.search(value)
+    if found:
+        raise ValueError(f"contains a lone surrogate (U+{ord(found.group()):04X}) at character "
+                         f"{found.start()}: send valid Unicode text")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_unicode)]
+# Documented for clients (and schema-driven tests); the server checks it with str.strip().
+Paragraph = Annotated[Text, Field(json_schema_extra={"pattern": "\\S"})]
+_BOTH = {"allOf": [{"contains": {"const": "问题"}}, {"contains": {"const": "计划"}}]}
 
 EXAMPLE_PARAGRAPHS = [
     "全年新建、改扩建校舍12所，总建筑面积3.6万平方米，新增学位2400个。",
@@ -12,10 +34,12 @@ EXAMPLE_PARAGRAPHS = [
 class ClassifyRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"paragraphs": EXAMPLE_PARAGRAPHS, "explain": False},
-        {"text": "一是师资力量薄弱，农村学校音体美教师严重缺乏。", "explain": True}]})
+        {"text": "一是师资力量薄弱，农村学校音体美教师严重缺乏。", "explain": True}],
+        "oneOf": [{"required": ["paragraphs"]}, {"required": ["text"]}]})  # as the server checks
 
-    paragraphs: list[StrictStr] | None = Field(None, description="段落列表（与 text 二选一）")
-    text: StrictStr | None = Field(None, description="单个段落（与 paragraphs 二选一）")
+    paragraphs: list[Paragraph] = Field(None, description="段落列表（与 text 二选一）",
+                                        json_schema_extra={"minItems": 1})
+    text: Paragraph = Field(None, description="单个段落（与 paragraphs 二选一）")
     explain: StrictBool = Field(False, description="是否返回推高各标签的关键词及其位置")
     title: StrictStr | None = Field(None, max_length=500,
                                     description="可选：段落所在文件的标题（如“某县2025年教育工作计划”）")
@@ -28,7 +52,7 @@ class DocumentRequest(BaseModel):
         "text": "某县教育局2023年工作总结\n一、主要工作\n（一）改善办学条件\n新建城南小学，新增学位1350个。\n"
                 "二、存在问题\n农村学校教师结构性缺编，音体美教师不足。"}]})
 
-    text: StrictStr = Field(..., description="整篇报告文本，每行一段")
+    text: Paragraph = Field(..., description="整篇报告文本，每行一段")
     explain: StrictBool = False
 
 
@@ -71,15 +95,20 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
+NOTE_CHARS, USER_CHARS = 2000, 200
+
+
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "text": "全年为1200名家庭经济困难学生发放助学金。", "labels": ["资助"],
         "note": "模型漏标了资助", "user": "王老师"}]})
 
-    text: StrictStr = Field(..., description="段落原文")
-    labels: list[StrictStr] = Field(..., description="正确的标签（可为空列表）")
-    note: StrictStr | None = None
-    user: StrictStr | None = None
+    text: Paragraph = Field(..., description="段落原文")
+    labels: list[Text] = Field(..., max_length=len(LABELS), description="正确的标签（可为空列表）",
+                               json_schema_extra={"items": {"enum": list(LABELS)}, "uniqueItems": True,
+                                                  "not": _BOTH})
+    note: Annotated[StrictStr, Field(max_length=NOTE_CHARS), AfterValidator(_unicode)] | None = None
+    user: Annotated[StrictStr, Field(max_length=USER_CHARS), AfterValidator(_unicode)] | None = None
 
 
 class FeedbackResponse(BaseModel):

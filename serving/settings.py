@@ -28,6 +28,14 @@ class Settings:
     reload_interval: float = 2.0
     feedback_db: Path = Path("labels/inbox.sqlite3")
     devset: Path = Path("../shared/devset/real_dev.jsonl")  # scored by `zongjie train` when present
+    feedback_per_minute: int = 30        # corrections one client may post per minute
+    max_explain_chars: int = 50_000      # characters per request with "explain": true
+    body_timeout: float = 30.0           # seconds a client may take to send its body
+    max_pending_body_bytes: int = 20_000_000  # bodies being received at once, per worker
+    max_document_bytes: int = 64 << 20   # batch labeller: unpacked bytes of one document
+    max_archive_bytes: int = 1 << 30     # … of all the members of one zip
+    max_zip_depth: int = 8               # … zips inside zips
+    max_document_chars: int = 5_000_000  # … characters of one document
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -4,6 +4,8 @@ already encoded, so the writing process only appends bytes."""
 from __future__ import annotations
 
 import threading
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +13,7 @@ import numpy as np
 from training import artifact
 
 from .archive import Source, read_source
+from .limits import Limits
 from .rows import DocumentRows
 from .predictor import Predictor, document_context
 from .readers import ReadError, Skipped, read_document
@@ -18,6 +21,7 @@ from .splitter import split_document
 
 
 SCORE_CHUNK = 4096  # paragraphs per model call
+ZIP_PROBLEMS = {zlib.error: "its compressed data is corrupt: ", EOFError: "it ends early"}
 
 
 @dataclass(frozen=True)
@@ -52,32 +56,43 @@ def resolve(model: ModelRef | Predictor) -> Predictor:
         return predictor
 
 
-def read_paragraphs(source: Source) -> tuple[list, str | None, bool]:
-    """(paragraphs, error, skipped) of one document; never raises for a bad file."""
+def read_paragraphs(source: Source, limits: Limits = Limits()) -> tuple[list, str | None, bool]:
+    """(paragraphs, error, skipped) of one document; never raises for a bad file, whatever
+    goes wrong with it (a damaged zip, a bomb, a limit, memory): that is its error row."""
     if source.error:
-        return [], source.error, False
+        return [], source.error, source.skipped
     try:
-        text, wrapped = read_document(source.name, read_source(source))
+        text, wrapped = read_document(source.name, read_source(source, limits), limits)
+        paragraphs = split_document(text, wrapped=wrapped)
+        del text
+        limits.check_paragraphs(paragraphs)
     except Skipped as exc:
         return [], str(exc), True
     except ReadError as exc:
         return [], str(exc), False
     except PermissionError:
         return [], "permission denied", False
-    except (OSError, KeyError, RuntimeError, EOFError, ValueError) as exc:
+    except MemoryError:
+        return [], "out of memory reading it: lower the ZONGJIE_MAX_DOCUMENT_* limits", False
+    except RecursionError:
+        return [], "nested too deeply to read", False
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        what = "zip member" if source.member else "file"
+        return [], f"damaged {what} ({ZIP_PROBLEMS.get(type(exc), '')}{exc})", False
+    except Exception as exc:  # noqa: BLE001 - a hostile file can make any library raise anything
         return [], f"cannot read ({type(exc).__name__}: {exc})", False
-    paragraphs = split_document(text, wrapped=wrapped)
     if not paragraphs:
         return [], "no text in the document", False
     return paragraphs, None, False
 
 
-def tag_batch(sources: list[Source], model: ModelRef | Predictor, fmt: str = "jsonl") -> list[DocResult]:
+def tag_batch(sources: list[Source], model: ModelRef | Predictor, fmt: str = "jsonl",
+              limits: Limits = Limits()) -> list[DocResult]:
     """Tag every paragraph of every document in the batch; unreadable ones carry their reason."""
     predictor = resolve(model)
     results, documents, texts, contexts, titles = [], [], [], [], []
     for source in sources:
-        paragraphs, error, skipped = read_paragraphs(source)
+        paragraphs, error, skipped = read_paragraphs(source, limits)
         results.append(DocResult(Source(source.path, source.member), error=error, skipped=skipped))
         if paragraphs:
             documents.append((results[-1], len(texts), paragraphs))

@@ -78,6 +78,15 @@ def make_labels_dir(root: Path, docs: int = 8, per_doc: int = 10) -> Path:
     return root
 
 
+def train_with_holdout(cli, root: Path) -> tuple[Path, Path, str]:
+    """(labels, models, version in service): 10 reports, doc8 and doc9 the comparison set."""
+    labels = make_labels_dir(root / "labels", docs=10, per_doc=10)
+    (labels / "holdout.json").write_text(json.dumps({"docs": ["doc8", "doc9"]}), "utf-8")
+    models = root / "models"
+    assert cli("train", "--labels", labels, "--models", models, "--promote", "--no-learning-curve").code == 0
+    return labels, models, (models / "CURRENT").read_text().strip()
+
+
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
     """A models folder with one promoted version trained on a small labels folder."""

@@ -7,7 +7,7 @@ import ast
 from conftest import REPO
 
 SERVING_MAY_USE = {"training.artifact", "training.errors", "training.text", "training.segment",
-                   "training.decision", "training.compiled", "training.labelset",
+                   "training.decision", "training.compiled", "training.labelset", "training.cells",
                    "training.discourse", "training.context"}  # scoring: cues and document context
 
 

@@ -9,7 +9,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import make_labels_dir, rec, write_jsonl
+from conftest import make_labels_dir, rec, train_with_holdout, write_jsonl
 from serving.app import create_app
 from serving.settings import Settings
 
@@ -96,7 +96,9 @@ def test_feedback_over_http_then_inbox_accept_and_reject(cli, trained, labels, t
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_labels"
         assert c.post("/v1/feedback", json={"text": " ", "labels": []}).status_code == 422
     result = cli("labels", "inbox", "--db", db, "--labels", labels)
-    assert result.out.splitlines()[0].startswith("#1\t")
+    assert result.out.splitlines()[0].startswith(f"2 pending correction(s), 19 characters; {db}: ")
+    assert result.out.splitlines()[0].endswith(" KiB")
+    assert result.out.splitlines()[1].startswith("#1\t")
     assert "德育\tmodel " + trained["version"] in result.out
     result = cli("labels", "inbox", "--db", db, "--labels", labels, "--accept", "1", "--reject", "2")
     assert "accepted 1 correction(s)" in result.out and "rejected 1 correction(s)" in result.out
@@ -109,11 +111,7 @@ def test_feedback_over_http_then_inbox_accept_and_reject(cli, trained, labels, t
 
 
 def test_compare_refuse_a_worse_model_and_roll_back(cli, tmp_path):
-    labels = make_labels_dir(tmp_path / "labels", docs=10, per_doc=10)
-    (labels / "holdout.json").write_text(json.dumps({"docs": ["doc8", "doc9"]}), "utf-8")
-    models = tmp_path / "models"
-    assert cli("train", "--labels", labels, "--models", models, "--promote", "--no-learning-curve").code == 0
-    good = (models / "CURRENT").read_text().strip()
+    labels, models, good = train_with_holdout(cli, tmp_path)
     report = json.loads((models / good / "report.json").read_text("utf-8"))
     assert report["holdout"]["paragraphs"] == 20 and report["data"]["records"] == 80
 

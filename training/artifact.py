@@ -63,6 +63,19 @@ def version_dir(models_dir: str | Path, version: str) -> Path:
     return folder
 
 
+def version_file(models_dir: str | Path, version: str, name: str) -> Path:
+    """A file of a version, resolved to its real path: refused unless it is a regular file
+    inside that version's folder (no symlink out of models/, no directory in its place)."""
+    folder = version_dir(models_dir, version)
+    path = (folder / name).resolve()
+    if path.parent != folder:
+        raise ModelError(f"{folder / name} points outside {folder} (a symlink?): refused")
+    if path.exists() and not path.is_file():
+        raise ModelError(f"{path} is not a file: the model folder is damaged; retrain with "
+                         "`zongjie train --force`")
+    return path
+
+
 def new_version_name(fingerprint: str, when: datetime) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{fingerprint[:8]}"
 
@@ -97,7 +110,7 @@ def write_version(models_dir: str | Path, version: str, model, metadata: dict,
 
 
 def read_metadata(models_dir: str | Path, version: str) -> dict:
-    path = version_dir(models_dir, version) / METADATA_FILE
+    path = version_file(models_dir, version, METADATA_FILE)
     try:
         meta = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -145,7 +158,7 @@ def load_version(models_dir: str | Path, version: str) -> LoadedModel:
     import sklearn
 
     meta = read_metadata(models_dir, version)
-    path = version_dir(models_dir, version) / MODEL_FILE
+    path = version_file(models_dir, version, MODEL_FILE)
     if not path.exists():
         raise ModelError(f"{path}: model file missing")
     if sha256_file(path) != meta.get("sha256"):
@@ -170,7 +183,7 @@ def load_compiled(models_dir: str | Path, version: str) -> LoadedModel:
     import numpy as np
 
     meta = read_metadata(models_dir, version)
-    path = version_dir(models_dir, version) / COMPILED_FILE
+    path = version_file(models_dir, version, COMPILED_FILE)
     expected = meta.get("files", {}).get(COMPILED_FILE)
     if expected is None or not path.exists():
         raise ModelError(f"model {version} has no {COMPILED_FILE} (made by an older zongjie): "
@@ -181,8 +194,9 @@ def load_compiled(models_dir: str | Path, version: str) -> LoadedModel:
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{path}: cannot load ({exc})") from None
+    except Exception as exc:  # a truncated or damaged npz: BadZipFile, zlib.error, EOFError …
+        raise ModelError(f"{path}: cannot load ({type(exc).__name__}: {exc}); retrain with "
+                         "`zongjie train --force`") from None
     return LoadedModel(pipeline=None, metadata=meta, compiled=arrays)
 
 
@@ -193,6 +207,9 @@ def current_version(models_dir: str | Path) -> str | None:
         name = path.read_text("utf-8").strip()
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} cannot be read ({getattr(exc, 'strerror', None) or exc}): "
+                         "it should name the version in service") from None
     return name or None
 
 

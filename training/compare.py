@@ -3,33 +3,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from . import artifact
 from .dataset import Record
 from .errors import ModelError
 from .labelset import LABELS
-from .metrics import compute_metrics
-from .model import decide
+from .scoring import load_pipeline, score
 
 PROMOTE_TOLERANCE = 0.01  # macro-F1 a new model may lose on the comparison set and still be promoted
 
 
-def score_records(loaded: artifact.LoadedModel, records: list[Record]) -> dict:
-    Y = np.array([[int(label in r.labels) for label in LABELS] for r in records], dtype=int)
-    S = loaded.pipeline.predict_proba([r.text for r in records])
-    return compute_metrics(Y, decide(S, loaded.pipeline[-1].thresholds_, list(LABELS)), S)
+def score_records(scorer, records: list[Record]) -> dict:
+    return score(scorer, records)[1]
 
 
-def compare_versions(*, models_dir: str | Path, holdout: list[Record], a: str, b: str) -> dict:
-    """Per-label and overall figures of two versions and their differences (b − a)."""
+def compare_versions(*, models_dir: str | Path, holdout: list[Record], a: str, b: str,
+                     load=load_pipeline) -> dict:
+    """Per-label and overall figures of two versions and their differences (b − a); `load`
+    gives a version's scorer (the CLI's scores from fast.npz, without unpickling)."""
     if not holdout:
         raise ModelError("no comparison set: labels/holdout.json lists no documents with records")
     out: dict = {"a": a, "b": b, "paragraphs": len(holdout), "holdout": {}, "cv": {}}
     for key, version in (("a", a), ("b", b)):
-        loaded = artifact.load_version(models_dir, version)
-        out["holdout"][key] = score_records(loaded, holdout)
-        out["cv"][key] = loaded.metadata.get("metrics", {})
+        scorer = load(models_dir, version)
+        out["holdout"][key] = score_records(scorer, holdout)
+        out["cv"][key] = scorer.metadata.get("metrics", {})
     ha, hb = out["holdout"]["a"], out["holdout"]["b"]
     out["delta"] = {
         "macro_f1": hb["macro_f1"] - ha["macro_f1"], "micro_f1": hb["micro_f1"] - ha["micro_f1"],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .cells import restore
 from .dataset import load_records
 from .labelset import validate_labels
 from .errors import DataError
@@ -66,7 +67,8 @@ def _rows(path: Path) -> tuple[list[str], list[list]]:
         from openpyxl import load_workbook
 
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
+            # Formulas as their text (an old output's "=…" paragraph), never a cached result.
+            book = load_workbook(path, read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
             raise DataError(path, None, f"not a readable .xlsx file ({type(exc).__name__})") from None
         sheet = book["paragraphs"] if "paragraphs" in book.sheetnames else book.worksheets[0]
@@ -76,10 +78,21 @@ def _rows(path: Path) -> tuple[list[str], list[list]]:
             text = _decode(path.read_bytes())
         except DataError as exc:
             raise DataError(path, None, exc.problem) from None
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = _csv_rows(path, text)
     if not rows:
         raise DataError(path, None, "empty file")
     return [str(h or "").strip() for h in rows[0]], rows[1:]
+
+
+def _csv_rows(path: Path, text: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise DataError(path, reader.line_num, f"a cell has more than {csv.field_size_limit():,} "
+                            "characters (a paragraph is far shorter): is this the file you meant?") from None
+        raise DataError(path, reader.line_num, f"not a readable CSV file ({exc})") from None
 
 
 def read_corrections(path: str | Path) -> tuple[list[Correction], int, list[DataError]]:
@@ -101,8 +114,8 @@ def read_corrections(path: str | Path) -> tuple[list[Correction], int, list[Data
         if labels is None:
             unreviewed += 1
             continue
-        text = "" if cell("text") is None else str(cell("text"))
-        doc = "!".join(str(cell(k)) for k in ("source", "member") if cell(k))
+        text = "" if cell("text") is None else str(restore(cell("text")))
+        doc = "!".join(str(restore(cell(k))) for k in ("source", "member") if cell(k))
         out.append(Correction(text=text, labels=labels, row=number, doc=doc,
                               model=str(cell("model") or ""), note=str(cell("note") or "")))
     return out, unreviewed, problems

@@ -12,13 +12,40 @@ from .metrics import compute_metrics
 from .model import decide
 
 
-def score_file(loaded: artifact.LoadedModel, data: str | Path) -> dict:
-    """The metrics of one loaded model on a labelled file, and per `genre` where records give one."""
-    records = read_file(data, strict=False)
+class PipelineScorer:
+    """Scores with the scikit-learn pipeline: a model being trained, or one unpickled from
+    model.joblib (which can run code: commands pass a scorer of fast.npz instead)."""
+
+    def __init__(self, loaded: artifact.LoadedModel):
+        self.metadata = loaded.metadata
+        self.pipeline = loaded.pipeline
+        self.thresholds = loaded.pipeline[-1].thresholds_
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        return self.pipeline.predict_proba(texts)
+
+
+def load_pipeline(models_dir: str | Path, version: str) -> PipelineScorer:
+    return PipelineScorer(artifact.load_version(models_dir, version))
+
+
+def score(scorer, records) -> tuple[np.ndarray, dict]:
+    """(true label matrix, metrics) of `scorer` (anything with .scores and .thresholds)."""
+    Y, _, _, metrics = _scored(scorer, records)
+    return Y, metrics
+
+
+def _scored(scorer, records):
     Y = np.array([[int(label in r.labels) for label in LABELS] for r in records], dtype=int)
-    S = loaded.pipeline.predict_proba([r.text for r in records])
-    P = decide(S, loaded.pipeline[-1].thresholds_, list(LABELS))
-    metrics = compute_metrics(Y, P, S)
+    S = scorer.scores([r.text for r in records])
+    P = decide(S, scorer.thresholds, list(LABELS))
+    return Y, P, S, compute_metrics(Y, P, S)
+
+
+def score_file(scorer, data: str | Path) -> dict:
+    """The metrics of a scorer on a labelled file, and per `genre` where records give one."""
+    records = read_file(data, strict=False)
+    Y, P, S, metrics = _scored(scorer, records)
     genres = np.array([r.genre for r in records])
     if genres.any():
         metrics["by_genre"] = {}
@@ -31,10 +58,10 @@ def score_file(loaded: artifact.LoadedModel, data: str | Path) -> dict:
     return metrics
 
 
-def evaluate_file(*, models_dir: str | Path, version: str | None, data: str | Path) -> dict:
+def evaluate_file(*, models_dir: str | Path, version: str | None, data: str | Path,
+                  load=load_pipeline) -> dict:
     """Score a labelled file (records need `text` and `labels`; other fields are ignored)."""
-    loaded = (artifact.load_version(models_dir, version) if version
-              else artifact.load_current(models_dir))
-    metrics = score_file(loaded, data)
-    metrics["model"] = loaded.version
+    scorer = load(models_dir, version or artifact.require_current(models_dir))
+    metrics = score_file(scorer, data)
+    metrics["model"] = scorer.metadata["version"]
     return metrics

@@ -16,7 +16,7 @@ from .crossval import (calibrate, choose_thresholds, context_predictions, fit_ca
 from .dataset import Record, load_records
 from .compiled import FILE as COMPILED_FILE, compile_pipeline, to_bytes
 from .compare import compare_versions, promotion_refusal, score_records
-from .scoring import score_file
+from .scoring import PipelineScorer, load_pipeline, score_file
 from .segment import read_dictionary
 from .holdout import holdout_docs, split_holdout
 from .errors import ModelError
@@ -150,7 +150,7 @@ def headline(report: dict) -> dict:
 
 def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSettings = TrainSettings(),
           force: bool = False, promote: bool = False, now: datetime | None = None,
-          devset: str | Path | None = None) -> TrainResult:
+          devset: str | Path | None = None, load=load_pipeline) -> TrainResult:
     """Train (or reuse) the model for the labels folder; optionally put it in service.
 
     Documents of the frozen comparison set (labels/holdout.json) are never trained on; the new
@@ -173,10 +173,10 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         model = make_pipeline(words, settings, thresholds=thresholds, calibration=calibration)
         model.fit([r.text for r in records], label_matrix(records))
         if holdout:
-            report["holdout"] = score_records(artifact.LoadedModel(model, {}), holdout)
+            report["holdout"] = score_records(PipelineScorer(artifact.LoadedModel(model, {})), holdout)
             report["holdout"]["docs"] = sorted(frozen)
         if devset is not None:
-            report["devset"] = score_file(artifact.LoadedModel(model, {}), devset)
+            report["devset"] = score_file(PipelineScorer(artifact.LoadedModel(model, {})), devset)
         when = now or datetime.now(timezone.utc)
         version = artifact.new_version_name(fp, when)
         suffix = 1
@@ -202,7 +202,8 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         current = artifact.current_version(models_dir)
         if current and current != version and holdout and not force:
             try:
-                comparison = compare_versions(models_dir=models_dir, holdout=holdout, a=current, b=version)
+                comparison = compare_versions(models_dir=models_dir, holdout=holdout, a=current,
+                                              b=version, load=load)
                 result.refused = promotion_refusal(comparison)
             except ModelError:
                 result.refused = None  # the model in service cannot be loaded: replacing it is right
