@@ -6,6 +6,7 @@ records in order) and for serving (the batch labeller and `/v1/classify/document
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -99,6 +100,11 @@ def context_vector(title: str | None, headings: tuple[str, ...] | list[str]) -> 
 
     A title naming both a report and a plan ("…工作总结及2025年工作计划") says neither.
     """
+    return list(_context_vector(title, tuple(headings)))
+
+
+@functools.lru_cache(maxsize=4096)  # the paragraphs of a section share their headings
+def _context_vector(title: str | None, headings: tuple[str, ...]) -> tuple[float, ...]:
     vector = [0.0] * len(CONTEXT_CUES)
     if title:
         kinds = {kind for kind, pattern in _CUES if pattern.search(title)}
@@ -109,7 +115,7 @@ def context_vector(title: str | None, headings: tuple[str, ...] | list[str]) -> 
         if kind is not None:
             vector[CONTEXT_CUES.index(f"section:{kind}")] = 1.0
             break
-    return vector
+    return tuple(vector)
 
 
 def document_contexts(texts: list[str]) -> list[list[float]]:
