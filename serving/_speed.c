@@ -15,6 +15,11 @@
 #include <string.h>
 
 #define SPEED_VERSION 1
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)0)
+#endif
 #define NEWLINE (-3)
 #define CLAUSE (-4)
 #define UNKNOWN (-1)
@@ -130,27 +135,75 @@ static PyObject *fold(PyObject *self, PyObject *args) {
 
 /* ---- scoring ------------------------------------------------------------------------------ */
 
+/* An integer hash table: each slot one uint64, the key above `vbits` bits and the value (a column)
+ * below them, so that a look-up reads one cache line; Fibonacci hashing, linear probing, load <= 1/2. */
 typedef struct {
-    const int64_t *keys;
-    const int32_t *values;
-    uint64_t mask;
-    int shift, max_probe;
-} Table; /* serving.lookup.IntTable: Fibonacci hashing, linear probing */
+    uint64_t *slots;
+    uint64_t mask, vmask;
+    int shift, vbits;
+} Table;
 
-static inline int32_t table_get(const Table *t, int64_t key) {
-    uint64_t slot = ((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> t->shift;
-    for (int step = 0; step <= t->max_probe; step++) {
-        uint64_t at = (slot + step) & t->mask;
-        if (t->keys[at] == key)
-            return t->values[at];
-        if (t->keys[at] == -1)
+#define EMPTY UINT64_MAX
+
+static inline int32_t table_get(const Table *t, uint64_t key) {
+    uint64_t at = (key * 0x9E3779B97F4A7C15ULL) >> t->shift;
+    for (;;) {
+        uint64_t slot = t->slots[at];
+        if (slot == EMPTY)
             return -1;
+        if (slot >> t->vbits == key)
+            return (int32_t)(slot & t->vmask);
+        at = (at + 1) & t->mask;
     }
-    return -1;
 }
 
-enum { B_UNI, B_PAIRS, B_PAIR_KEYS, B_PAIR_VALUES, B_TRIPLE_KEYS, B_TRIPLE_VALUES, B_WORD_KEYS, B_WORD_VALUES, B_CUE_KEYS, B_CUE_VALUES,
-       B_SHAPES, B_LIMITS, B_IDF, B_COEF, B_INTERCEPT, N_BUFFERS };
+static inline void table_prefetch(const Table *t, uint64_t key) {
+    PREFETCH(t->slots + ((key * 0x9E3779B97F4A7C15ULL) >> t->shift));
+}
+
+static int table_build(Table *t, Py_buffer *keys_b, Py_buffer *values_b, int vbits) {
+    const int64_t *keys = keys_b->buf;
+    const int32_t *values = values_b->buf;
+    Py_ssize_t n = keys_b->len / 8;
+    int bits = 4;
+    while (((Py_ssize_t)1 << bits) < 2 * n)
+        bits++;
+    if (values_b->len / 4 != n) {
+        PyErr_SetString(PyExc_ValueError, "Kernel: a table's keys and values differ in number");
+        return -1;
+    }
+    t->slots = PyMem_Malloc(((size_t)1 << bits) * 8);
+    if (t->slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(t->slots, 0xFF, ((size_t)1 << bits) * 8);
+    t->mask = ((uint64_t)1 << bits) - 1;
+    t->shift = 64 - bits;
+    t->vbits = vbits;
+    t->vmask = ((uint64_t)1 << vbits) - 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (keys[i] < 0 || (uint64_t)keys[i] >= (((uint64_t)1 << (64 - vbits)) - 1) || values[i] < 0 ||
+            (uint64_t)values[i] > t->vmask) {
+            PyErr_SetString(PyExc_ValueError, "Kernel: a key or column does not fit a table slot");
+            return -1;
+        }
+        uint64_t key = (uint64_t)keys[i], at = (key * 0x9E3779B97F4A7C15ULL) >> t->shift;
+        while (t->slots[at] != EMPTY) {
+            if (t->slots[at] >> vbits == key) {
+                PyErr_SetString(PyExc_ValueError, "Kernel: a table key twice");
+                return -1;
+            }
+            at = (at + 1) & t->mask;
+        }
+        t->slots[at] = key << vbits | (uint64_t)values[i];
+    }
+    return 0;
+}
+
+enum { B_UNI, B_PAIR_KEYS, B_PAIR_VALUES, B_TRIPLE_KEYS, B_TRIPLE_VALUES, B_WORD_KEYS, B_WORD_VALUES,
+       B_CUE_KEYS, B_CUE_VALUES, B_SHAPES, B_LIMITS, B_WEIGHTS, B_INTERCEPT, N_BUFFERS };
+#define N_DIMS 12
 
 typedef struct {
     PyObject_HEAD
@@ -158,8 +211,8 @@ typedef struct {
     int held;
     /* n_words, cue_start, n_features, n_labels, U, lo, hi, bigrams, prune, head_words, n_cues */
     long long n_words, cue_start, F, L, U, lo, hi, bigrams, prune, head_words, n_cues;
-    Table pairs, triples, word_pairs, cue_pairs;
-    int direct_pairs, n_limits, n_tags;
+    Table tables[4]; /* character pairs, character triples, word pairs, tagged cue words */
+    int n_limits, n_tags;
     int32_t *counts, *touched, *columns;
     double *values;
     Py_ssize_t columns_cap;
@@ -169,6 +222,10 @@ static void kernel_free(Kernel *k) {
     for (int i = 0; i < k->held; i++)
         PyBuffer_Release(&k->buffers[i]);
     k->held = 0;
+    for (int i = 0; i < 4; i++) {
+        PyMem_Free(k->tables[i].slots);
+        k->tables[i].slots = NULL;
+    }
     PyMem_Free(k->counts);
     PyMem_Free(k->touched);
     PyMem_Free(k->columns);
@@ -182,33 +239,21 @@ static void kernel_dealloc(Kernel *k) {
     Py_TYPE(k)->tp_free((PyObject *)k);
 }
 
-static void set_table(Table *t, Py_buffer *keys, Py_buffer *values, long long shift, long long probe) {
-    t->keys = keys->buf;
-    t->values = values->buf;
-    t->mask = (uint64_t)(keys->len / 8) - 1;
-    t->shift = (int)shift;
-    t->max_probe = (int)probe;
-}
-
-/* Kernel(dims, buffers, shifts): dims as above plus n_tags; buffers in the enum's order (B_PAIRS
- * empty when the pairs are hashed); shifts and max probes of the four hash tables. */
+/* Kernel(dims, buffers): dims as above plus n_tags; buffers in the enum's order: the dense-id
+ * 1-gram columns, (keys, columns) of the four tables, the shape cue columns, the length limits,
+ * the weights (features x (labels + 1): coefficients, then idf) and the intercepts. */
 static int kernel_init(Kernel *k, PyObject *args, PyObject *kwds) {
-    PyObject *dims, *buffers, *probes;
-    if (!PyArg_ParseTuple(args, "O!O!O!", &PyTuple_Type, &dims, &PyTuple_Type, &buffers,
-                          &PyTuple_Type, &probes))
+    PyObject *dims, *buffers;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyTuple_Type, &dims, &PyTuple_Type, &buffers))
         return -1;
     kernel_free(k);
-    if (PyTuple_GET_SIZE(dims) != 12 || PyTuple_GET_SIZE(buffers) != N_BUFFERS ||
-        PyTuple_GET_SIZE(probes) != 8) {
+    if (PyTuple_GET_SIZE(dims) != N_DIMS || PyTuple_GET_SIZE(buffers) != N_BUFFERS) {
         PyErr_SetString(PyExc_ValueError, "Kernel: wrong number of arguments");
         return -1;
     }
-    long long d[12], p[8];
-    for (int i = 0; i < 12; i++)
+    long long d[N_DIMS];
+    for (int i = 0; i < N_DIMS; i++)
         if ((d[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(dims, i))) == -1 && PyErr_Occurred())
-            return -1;
-    for (int i = 0; i < 8; i++)
-        if ((p[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(probes, i))) == -1 && PyErr_Occurred())
             return -1;
     for (int i = 0; i < N_BUFFERS; i++) {
         if (PyObject_GetBuffer(PyTuple_GET_ITEM(buffers, i), &k->buffers[i], PyBUF_C_CONTIGUOUS) < 0)
@@ -218,12 +263,19 @@ static int kernel_init(Kernel *k, PyObject *args, PyObject *kwds) {
     k->n_words = d[0], k->cue_start = d[1], k->F = d[2], k->L = d[3], k->U = d[4], k->lo = d[5];
     k->hi = d[6], k->bigrams = d[7], k->prune = d[8], k->head_words = d[9], k->n_cues = d[10];
     k->n_tags = (int)d[11];
-    k->direct_pairs = k->buffers[B_PAIRS].len > 0;
     k->n_limits = (int)(k->buffers[B_LIMITS].len / 8);
-    set_table(&k->pairs, &k->buffers[B_PAIR_KEYS], &k->buffers[B_PAIR_VALUES], p[0], p[1]);
-    set_table(&k->triples, &k->buffers[B_TRIPLE_KEYS], &k->buffers[B_TRIPLE_VALUES], p[2], p[3]);
-    set_table(&k->word_pairs, &k->buffers[B_WORD_KEYS], &k->buffers[B_WORD_VALUES], p[4], p[5]);
-    set_table(&k->cue_pairs, &k->buffers[B_CUE_KEYS], &k->buffers[B_CUE_VALUES], p[6], p[7]);
+    if (k->buffers[B_WEIGHTS].len != (Py_ssize_t)(k->F * (k->L + 1) * 8) ||
+        k->buffers[B_SHAPES].len != (Py_ssize_t)((k->n_limits + 2) * 8)) {
+        PyErr_SetString(PyExc_ValueError, "Kernel: weights or shapes of the wrong size");
+        return -1;
+    }
+    int vbits = 1;
+    while (((long long)1 << vbits) <= k->F)
+        vbits++;
+    for (int i = 0; i < 4; i++)
+        if (table_build(&k->tables[i], &k->buffers[B_PAIR_KEYS + 2 * i],
+                        &k->buffers[B_PAIR_VALUES + 2 * i], vbits) < 0)
+            return -1;
     k->counts = PyMem_Calloc(k->F + 1, sizeof(int32_t));
     k->touched = PyMem_Malloc((k->F + 1) * sizeof(int32_t));
     k->values = PyMem_Malloc((k->F + 1) * sizeof(double));
@@ -236,15 +288,16 @@ static int kernel_init(Kernel *k, PyObject *args, PyObject *kwds) {
     return 0;
 }
 
-static inline int32_t pair_column(const Kernel *k, int64_t key) {
-    return k->direct_pairs ? ((const int32_t *)k->buffers[B_PAIRS].buf)[key] : table_get(&k->pairs, key);
-}
+#define PAIRS(k) (&(k)->tables[0])
+#define TRIPLES(k) (&(k)->tables[1])
+#define WORD_PAIRS(k) (&(k)->tables[2])
+#define CUE_PAIRS(k) (&(k)->tables[3])
 
 /* The columns of every term occurrence of one paragraph: ids[a:b] its tokens, cids[s:e] the
  * dense ids of its characters, norm_length and colon from its normalised text. */
 static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a, Py_ssize_t b,
                                     const int64_t *cids, Py_ssize_t s, Py_ssize_t e, int colon) {
-    Py_ssize_t need = 2 * (b - a) * 2 + 3 * (e - s) + 8, n = 0;
+    Py_ssize_t need = 5 * (b - a) + 3 * (e - s) + 8, n = 0; /* at most per token, per character */
     if (need > k->columns_cap) {
         int32_t *bigger = PyMem_Realloc(k->columns, need * sizeof(int32_t));
         if (bigger == NULL)
@@ -268,10 +321,10 @@ static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a,
         if (k->n_cues && id >= 0) {
             int32_t j;
             if (rank < k->head_words) {
-                if ((j = table_get(&k->cue_pairs, 0 * W + id)) >= 0) cols[n++] = j;
-                if ((j = table_get(&k->cue_pairs, (1 + bucket) * W + id)) >= 0) cols[n++] = j;
+                if ((j = table_get(CUE_PAIRS(k), 0 * W + id)) >= 0) cols[n++] = j;
+                if ((j = table_get(CUE_PAIRS(k), (1 + bucket) * W + id)) >= 0) cols[n++] = j;
             }
-            if (!clause && (j = table_get(&k->cue_pairs, (long long)(k->n_tags - 1) * W + id)) >= 0)
+            if (!clause && (j = table_get(CUE_PAIRS(k), (long long)(k->n_tags - 1) * W + id)) >= 0)
                 cols[n++] = j;
         }
         if (id >= 0 || id == UNKNOWN)
@@ -279,7 +332,7 @@ static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a,
         if (id >= 0) {
             cols[n++] = (int32_t)id;
             if (k->bigrams && previous >= 0) {
-                int32_t j = table_get(&k->word_pairs, previous * W + id);
+                int32_t j = table_get(WORD_PAIRS(k), previous * W + id);
                 if (j >= 0) cols[n++] = j;
             }
         }
@@ -291,7 +344,7 @@ static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a,
     }
     const int32_t *uni = k->buffers[B_UNI].buf;
     long long U = k->U;
-    int32_t pair = e - s >= 2 && k->hi >= 2 ? pair_column(k, cids[s] * U + cids[s + 1]) : -1;
+    int32_t pair = e - s >= 2 && k->hi >= 2 ? table_get(PAIRS(k), cids[s] * U + cids[s + 1]) : -1;
     for (Py_ssize_t i = s; i < e; i++) {
         if (k->lo <= 1 && uni[cids[i]] >= 0)
             cols[n++] = uni[cids[i]];
@@ -299,11 +352,13 @@ static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a,
             continue;
         if (k->lo <= 2 && pair >= 0)
             cols[n++] = pair;
+        if (i + 8 < e) /* the slots read a few characters on: fetched while these are looked up */
+            table_prefetch(PAIRS(k), cids[i + 7] * U + cids[i + 8]);
         /* the pair (i + 1, i + 2), read once for this 3-gram and the next 2-gram */
-        int32_t next = i + 2 < e ? pair_column(k, cids[i + 1] * U + cids[i + 2]) : -1;
+        int32_t next = i + 2 < e ? table_get(PAIRS(k), cids[i + 1] * U + cids[i + 2]) : -1;
         if (k->hi >= 3 && i + 2 < e &&
             (k->prune ? pair >= 0 && next >= 0 : cids[i] > 0 && cids[i + 1] > 0 && cids[i + 2] > 0)) {
-            int32_t j = table_get(&k->triples, (cids[i] * U + cids[i + 1]) * U + cids[i + 2]);
+            int32_t j = table_get(TRIPLES(k), (cids[i] * U + cids[i + 1]) * U + cids[i + 2]);
             if (j >= 0) cols[n++] = j;
         }
         pair = next;
@@ -334,7 +389,7 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
     if (result == NULL)
         goto done;
     double *out = (double *)PyBytes_AS_STRING(result);
-    const double *idf = k->buffers[B_IDF].buf, *coef = k->buffers[B_COEF].buf;
+    const double *weights = k->buffers[B_WEIGHTS].buf;
     const double *intercept = k->buffers[B_INTERCEPT].buf;
     int32_t *counts = k->counts, *touched = k->touched;
     double *values = k->values;
@@ -351,12 +406,14 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
         }
         Py_ssize_t t = 0;
         for (Py_ssize_t i = 0; i < n; i++)
-            if (counts[k->columns[i]]++ == 0)
+            if (counts[k->columns[i]]++ == 0) {
                 touched[t++] = k->columns[i];
+                PREFETCH(weights + (Py_ssize_t)k->columns[i] * (L + 1));
+            }
         double norm[3] = {0, 0, 0}, *row = out + d * L;
         for (Py_ssize_t i = 0; i < t; i++) { /* sublinear TF-IDF, and each block's l2 norm */
             int32_t c = touched[i], count = counts[c];
-            double v = (count == 1 ? 1.0 : 1.0 + log((double)count)) * idf[c];
+            double v = (count == 1 ? 1.0 : 1.0 + log((double)count)) * weights[(Py_ssize_t)c * (L + 1) + L];
             values[i] = v;
             norm[(c >= k->n_words) + (c >= k->cue_start)] += v * v;
             counts[c] = 0;
@@ -368,7 +425,7 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
         for (Py_ssize_t i = 0; i < t; i++) {
             int32_t c = touched[i];
             double v = values[i] * norm[(c >= k->n_words) + (c >= k->cue_start)];
-            const double *w = coef + (Py_ssize_t)c * L;
+            const double *w = weights + (Py_ssize_t)c * (L + 1);
             for (Py_ssize_t l = 0; l < L; l++)
                 row[l] += v * w[l];
         }
