@@ -1,23 +1,36 @@
-"""Batch tagging throughput: builds an archive of >= 50,000 distinct paragraphs in mixed formats
-(GBK and UTF-8 .txt, .docx, .html, .pdf, and a .zip of .txt), then times whole commands, end to
-end (start-up, read, split, segment, featurise, predict, write), each in a process of its own:
+"""Batch tagging throughput: builds an archive of >= 50,000 distinct paragraphs, then times whole
+commands, end to end (start-up, read, split, segment, featurise, predict, write), each in a
+process of its own.
+
+Archives (`--archive`):
+- realistic (the default, benchmarks/_realistic.py): whole report paragraphs of real length with
+  headings, tables, ㎡ ①② ℃ …… 〇, full-width forms and traditional characters, in UTF-8 and
+  GBK .txt, .docx, .html and a .zip;
+- sentences (the archive of earlier figures): 1–3 recombined labelled sentences per paragraph,
+  in GBK and UTF-8 .txt, .docx, .html, .pdf and a .zip of .txt.
+
+Runs:
 
 - the straightforward pipeline as issue #7 names it (benchmarks/_straightforward_tag.py:
   jieba.lcut + TfidfVectorizer + OneVsRestClassifier(LogisticRegression), fitted here on labels/);
 - the reference pipeline (benchmarks/_reference_tag.py: zongjie's own scikit-learn Pipeline, the
   one the fast path must equal);
-- `zongjie tag` with --workers 1 and --workers 2.
+- `zongjie tag` with --workers 1 and --workers 2;
+- the floor: jieba-rs alone cutting the same paragraphs (benchmarks/_jieba_rs_cut.py).
 
 The two baselines read, split and write with zongjie's own code, so only the model path differs.
-Prints paragraphs/s, MB/s, peak memory (sampled over the process tree), ratios, and whether
-zongjie's outputs are byte for byte the reference pipeline's.
+Prints paragraphs/s, characters/s, MB/s, peak memory (sampled over the process tree), ratios, the
+targets of issue 12, and whether zongjie's outputs are byte for byte the reference pipeline's.
 
-Run: `.venv/bin/python benchmarks/batch.py [--paragraphs 50000] [--repeats 3] [--keep DIR]`
+Run: `.venv/bin/python benchmarks/batch.py [--archive realistic|sentences] [--paragraphs 50000]
+     [--repeats 3] [--keep DIR] [--skip-baselines]`
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import statistics
 import shutil
 import subprocess
 import sys
@@ -30,6 +43,7 @@ from pathlib import Path
 import psutil
 
 from _common import ROOT, ensure_model, sample_paragraphs, zongjie
+from _realistic import build_realistic
 
 PER_DOC = 40
 
@@ -123,11 +137,36 @@ def timed(cmd: list[str]) -> tuple[float, dict]:
     return seconds, memory
 
 
+def text_figures(out: Path) -> str:
+    """What the tagged paragraphs look like: length, long ones, the characters of real reports."""
+    with open(out, encoding="utf-8") as rows:
+        texts = [json.loads(line)["text"] for line in rows]
+    lengths = [len(t) for t in texts]
+    marks = {mark: sum(any(ch in t for ch in chars) for t in texts) for mark, chars in
+             (("…", "…"), ("㎡", "㎡"), ("①②", "①②③"), ("℃", "℃"), ("〇", "〇"),
+              ("full-width", "０１２３４５６７８９ＡＢＣＤＬＥＰＷ％～"), ("traditional", "學國體發會與"))}
+    return (f"paragraphs: {len(texts)}, {statistics.mean(lengths):.0f} characters on average, "
+            f"{sum(n > 500 for n in lengths)} over 500; with "
+            + ", ".join(f"{mark} {n}" for mark, n in marks.items()))
+
+
+def floor_rate(out: Path, repeats: int) -> tuple[float, float]:
+    """(paragraphs/s, characters/s) of jieba-rs alone cutting the paragraphs of `out`."""
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "_jieba_rs_cut.py"), str(out),
+                             str(repeats)], check=True, capture_output=True, text=True)
+    cut = json.loads(result.stdout)
+    return cut["paragraphs"] / cut["seconds"], cut["characters"] / cut["seconds"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive", choices=("realistic", "sentences"), default="realistic")
     parser.add_argument("--paragraphs", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each; the median is shown")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the archive in this folder")
+    parser.add_argument("--skip-baselines", action="store_true",
+                        help="time zongjie and jieba-rs only (no straightforward or reference run, "
+                             "so no output check)")
     args = parser.parse_args()
     version = ensure_model()
     tmp = Path(tempfile.mkdtemp(prefix="zongjie-bench-"))
@@ -135,23 +174,26 @@ def main() -> None:
     try:
         if not archive.exists():
             start = time.perf_counter()
-            n, size = build_archive(archive, args.paragraphs)
-            print(f"built {n} paragraphs, {size / 1e6:.1f} MB in {time.perf_counter() - start:.0f} s")
+            build = build_realistic if args.archive == "realistic" else build_archive
+            n, size = build(archive, args.paragraphs)
+            print(f"built the {args.archive} archive: {n} paragraphs, {size / 1e6:.1f} MB "
+                  f"in {time.perf_counter() - start:.0f} s")
         size = sum(p.stat().st_size for p in archive.rglob("*") if p.is_file())
         print(f"archive {archive} ({size / 1e6:.1f} MB), model {version}; wall clock of each whole "
               f"command, zongjie's the median of {args.repeats} runs\n")
-        print(f"{'run':<38} {'seconds':>8} {'paragraphs/s':>13} {'MB/s':>6} {'peak RSS total':>15} "
-              f"{'largest process':>16}")
+        print(f"{'run':<38} {'seconds':>8} {'paragraphs/s':>13} {'chars/s':>10} {'MB/s':>6} "
+              f"{'peak RSS total':>15} {'largest process':>16}")
         here = ROOT / "benchmarks"
-        subprocess.run([sys.executable, str(here / "_straightforward_tag.py"), "fit", str(tmp / "sf.joblib")],
-                       check=True, stderr=subprocess.DEVNULL)
-        runs = [("straightforward", "straightforward (jieba.lcut, sklearn)", 1,
-                 [sys.executable, str(here / "_straightforward_tag.py"), "tag", str(tmp / "sf.joblib")]),
-                ("reference", "reference pipeline (scikit-learn)", 1,
-                 [sys.executable, str(here / "_reference_tag.py")]),
-                (1, "zongjie tag --workers 1", args.repeats, [*zongjie(), "tag"]),
+        runs = [(1, "zongjie tag --workers 1", args.repeats, [*zongjie(), "tag"]),
                 (2, "zongjie tag --workers 2", args.repeats, [*zongjie(), "tag"])]
-        rates, outputs = {}, {}
+        if not args.skip_baselines:
+            subprocess.run([sys.executable, str(here / "_straightforward_tag.py"), "fit", str(tmp / "sf.joblib")],
+                           check=True, stderr=subprocess.DEVNULL)
+            runs = [("straightforward", "straightforward (jieba.lcut, sklearn)", 1,
+                     [sys.executable, str(here / "_straightforward_tag.py"), "tag", str(tmp / "sf.joblib")]),
+                    ("reference", "reference pipeline (scikit-learn)", 1,
+                     [sys.executable, str(here / "_reference_tag.py")])] + runs
+        rates, outputs, memories = {}, {}, {}
         for key, name, repeats, cmd in runs:
             out = tmp / f"out{key}.jsonl"
             if isinstance(key, str):  # a baseline: ARCHIVE OUT
@@ -159,18 +201,32 @@ def main() -> None:
             else:
                 cmd = [*cmd, str(archive), "-o", str(out), "--workers", str(key), "--quiet", "--overwrite"]
             results = sorted((timed(cmd) for _ in range(repeats)), key=lambda r: r[0])
-            seconds, memory = results[len(results) // 2]
-            lines = sum(1 for _ in open(out, encoding="utf-8"))
-            rates[key] = lines / seconds
+            seconds, memories[key] = results[len(results) // 2]
             outputs[key] = out.read_bytes()
-            print(f"{name:<38} {seconds:>8.2f} {lines / seconds:>13.0f} {size / 1e6 / seconds:>6.2f} "
-                  f"{memory.get('total', 0) / 2**20:>12.0f} MB {memory.get('largest', 0) / 2**20:>13.0f} MB")
-        same = "identical" if outputs[1] == outputs[2] == outputs["reference"] else "DIFFERENT"
-        print(f"\n{lines} paragraphs tagged; zongjie's outputs and the reference pipeline's are {same} "
-              f"(the straightforward pipeline is another model: its speed only is compared).")
-        print(f"--workers 1 vs the straightforward pipeline: {rates[1] / rates['straightforward']:.1f}x, "
-              f"vs the reference pipeline: {rates[1] / rates['reference']:.1f}x; "
-              f"--workers 2 vs --workers 1: {rates[2] / rates[1]:.2f}x")
+            lines = outputs[key].count(b"\n")
+            chars = sum(len(json.loads(line)["text"]) for line in outputs[key].splitlines())
+            rates[key] = lines / seconds
+            print(f"{name:<38} {seconds:>8.2f} {lines / seconds:>13.0f} {chars / seconds:>10.0f} "
+                  f"{size / 1e6 / seconds:>6.2f} {memories[key].get('total', 0) / 2**20:>12.0f} MB "
+                  f"{memories[key].get('largest', 0) / 2**20:>13.0f} MB")
+        floor, floor_chars = floor_rate(tmp / "out1.jsonl", args.repeats)
+        print(f"{'jieba-rs alone cutting the paragraphs':<38} {lines / floor:>8.2f} {floor:>13.0f} "
+              f"{floor_chars:>10.0f}    (the cut alone, no start-up or reading)")
+        print(f"\n{text_figures(tmp / 'out1.jsonl')}")
+        if outputs[1] != outputs[2]:
+            print("zongjie's outputs with 1 and 2 workers are DIFFERENT")
+        elif "reference" in outputs:
+            same = "identical" if outputs[1] == outputs["reference"] else "DIFFERENT"
+            print(f"zongjie's outputs and the reference pipeline's are {same} "
+                  f"(the straightforward pipeline is another model: its speed only is compared).")
+            print(f"--workers 1 vs the straightforward pipeline: {rates[1] / rates['straightforward']:.1f}x, "
+                  f"vs the reference pipeline: {rates[1] / rates['reference']:.1f}x")
+        largest = max(m.get("largest", 0) for k, m in memories.items() if isinstance(k, int)) / 2**20
+        print("targets (issue 12):\n"
+              f"  --workers 1: {rates[1]:.0f} paragraphs/s (target >= 10,000: {rates[1] / 10_000:.2f} of it)\n"
+              f"  --workers 1 vs jieba-rs alone: {rates[1] / floor:.0%} (target >= 60%)\n"
+              f"  --workers 2 vs --workers 1: {rates[2] / rates[1]:.2f}x (target >= 1.8x)\n"
+              f"  largest process: {largest:.0f} MB (target < 400 MB)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

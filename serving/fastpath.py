@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from training.discourse import CLAUSE, CLAUSE_MARKS, HEAD, HEAD_WORDS, LENGTH_LIMITS, cues
 from training.text import _TOKEN, normalize_text
 
+from . import speed
 from .lookup import IntTable
 from .normalize import normalize_batch
 from .segmenter import RustSegmenter, make_segmenter
@@ -85,6 +86,7 @@ class FastScorer:
         self.bigram_dict = dict(zip(keys, cols))
         self._init_chars(names[n_words:self.cue_start])
         self._init_cues(names[self.cue_start:])
+        self._kernel = speed.kernel(self, len(self._TAGS), HEAD_WORDS, LENGTH_LIMITS)
 
     # Discourse cues: a tagged word "<tag> <word>" is the packed key tag * n_words + word column.
     _TAGS = (HEAD, *(f"{HEAD}{b}" for b in range(len(LENGTH_LIMITS) + 1)), CLAUSE)
@@ -153,26 +155,30 @@ class FastScorer:
     # --- a batch: one sort over (paragraph, column) keys of every term occurrence -------------
 
     def _token_ids(self, tokens: list[str]) -> np.ndarray:
+        if speed.native is not None:
+            return speed.token_ids(tokens, self._ids, _DROPPED)
         ids = np.fromiter(map(self._ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         return ids[ids != _DROPPED]
 
-    def _word_keys(self, norms: list[str], joined: str) -> list[np.ndarray]:
-        F = self.n_features
+    def _batch_ids(self, norms: list[str], joined: str) -> np.ndarray:
+        """Token ids of the batch, paragraphs separated by _NEWLINE ids."""
         segmenter = self._segmenter()
-        ids = None
         if isinstance(segmenter, RustSegmenter):
             # One cut of the whole batch: paragraphs are separated by newlines, which jieba
             # keeps as tokens of their own and never joins to a word (checked by the count).
             ids = self._token_ids(segmenter.cut(joined))
-            if int((ids == _NEWLINE).sum()) != len(norms) - 1:
-                ids = None
-        if ids is None:
-            tokens: list[str] = []
-            for i, text in enumerate(norms):
-                if i:
-                    tokens.append("\n")
-                tokens.extend(segmenter.cut(text))
-            ids = self._token_ids(tokens)
+            if int((ids == _NEWLINE).sum()) == len(norms) - 1:
+                return ids
+        tokens: list[str] = []
+        for i, text in enumerate(norms):
+            if i:
+                tokens.append("\n")
+            tokens.extend(segmenter.cut(text))
+        return self._token_ids(tokens)
+
+    def _word_keys(self, norms: list[str], joined: str) -> list[np.ndarray]:
+        F = self.n_features
+        ids = self._batch_ids(norms, joined)
         doc = np.cumsum(ids == _NEWLINE)
         keys = self._cue_keys(ids, doc, norms) if self.n_cues else []
         words = ids != _CLAUSE  # clause marks are dropped like other punctuation from here on
@@ -265,6 +271,10 @@ class FastScorer:
     def _batch_scores(self, texts: list[str]) -> np.ndarray:
         norms, joined, codes = normalize_batch(texts)
         F, n = self.n_features, len(texts)
+        if self._kernel is not None:
+            ids = self._batch_ids(norms, joined)
+            z = self._kernel.score(ids, self._dense_codes(codes), codes, n)
+            return np.frombuffer(z, dtype=np.float64).reshape(n, len(self.labels))
         keys = np.concatenate(self._word_keys(norms, joined) + self._char_keys(codes))
         if n * F < 2**31:
             keys = keys.astype(np.int32)  # sorts faster

@@ -10,6 +10,8 @@ import numpy as np
 
 from training.text import nfkc_images, normalize_text, t2s_images
 
+from . import speed
+
 _COMPLEX = np.uint32(0xFFFFFFFF)
 _NL, _SP, _ZERO = 10, 32, 48
 
@@ -20,6 +22,9 @@ class _Tables:
     lower: np.ndarray   # code point -> simplified, then str.lower(), when one character and context-free
     digit: np.ndarray   # what `\d` matches
     space: np.ndarray   # what `\s` matches, but the newline
+    images: np.ndarray  # the compiled path's NFKC images of any length: images[starts[c]:starts[c + 1]]
+    starts: np.ndarray
+    complex: np.ndarray  # code points whose images the compiled path cannot fold (Σ, an image with a newline)
 
 
 _TABLES: _Tables | None = None
@@ -52,8 +57,28 @@ def tables() -> _Tables:
             digit[[m.start() for m in re.finditer(r"\d", every)]] = True
             space[[m.start() for m in re.finditer(r"\s", every)]] = True
             space[10] = False  # newlines separate paragraphs
-            _TABLES = _Tables(nfkc, lower, digit, space)
+            _TABLES = _Tables(nfkc, lower, digit, space, *_expansions(lower))
     return _TABLES
+
+
+def _expansions(lower: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NFKC images of every length for the compiled path (…, ㎡ and ℃ expand), and the code
+    points it cannot fold: an image with a newline or a character that lower() cannot map alone."""
+    lengths = np.ones(0x10000, dtype=np.uint32)
+    images = nfkc_images()
+    for char, image in images.items():
+        lengths[ord(char)] = len(image)
+    starts = np.zeros(0x10001, dtype=np.uint32)
+    np.cumsum(lengths, out=starts[1:])
+    flat = np.arange(0x10000, dtype=np.uint32)[np.repeat(np.arange(0x10000), lengths)]
+    complex_ = np.zeros(0x10000, dtype=bool)
+    complex_[0xD800:0xE000] = True
+    for char, image in images.items():
+        codes = [ord(c) for c in image]
+        flat[starts[ord(char)]:starts[ord(char) + 1]] = codes
+        complex_[ord(char)] |= "\n" in image or any(c >= 0x10000 or lower[c] == _COMPLEX for c in codes)
+    complex_ |= (lower == _COMPLEX) & (lengths == 1) & (flat[starts[:-1]] == np.arange(0x10000))
+    return flat, starts, complex_
 
 
 def _previous(mask: np.ndarray) -> np.ndarray:
@@ -108,6 +133,32 @@ def _codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
+def _compiled_folds(codes: np.ndarray, t: _Tables) -> tuple[np.ndarray, list[int]]:
+    """The compiled path: (folded code points, the paragraphs left to `normalize_text`: a
+    character it cannot fold, or per-character NFKC images that are not normalized text)."""
+    risky = codes >= 0x10000
+    risky[~risky] = t.complex[codes[~risky]]
+    slow: list[int] = np.unique(np.cumsum(codes == _NL)[risky]).tolist() if risky.any() else []
+    if slow:
+        codes = _blank(codes, slow)
+    images = speed.native.expand(codes, t.images, t.starts)
+    text = images.decode("utf-32-le")
+    if not unicodedata.is_normalized("NFKC", text):  # composition across characters
+        more = [i for i, part in enumerate(text.split("\n")) if not unicodedata.is_normalized("NFKC", part)]
+        slow = sorted(set(slow) | set(more))
+        codes = _blank(codes, slow)
+        images = speed.native.expand(codes, t.images, t.starts)
+    folded = speed.native.fold(images, t.lower, t.digit, t.space)
+    return np.frombuffer(folded, dtype=np.uint32), slow
+
+
+def _blank(codes: np.ndarray, paragraphs: list[int]) -> np.ndarray:
+    parts = codes.tobytes().decode("utf-32-le").split("\n")
+    for i in paragraphs:
+        parts[i] = ""
+    return _codes("\n".join(parts))
+
+
 def normalize_batch(texts: list[str]) -> tuple[list[str], str, np.ndarray]:
     """`[normalize_text(t) for t in texts]`, the same joined by newlines, and its code points
     (uint32), computed in one pass over the joined batch. Equal because the joints are
@@ -118,12 +169,15 @@ def normalize_batch(texts: list[str]) -> tuple[list[str], str, np.ndarray]:
     tables_ = tables()
     flat = [t.replace("\n", " ") for t in texts]
     codes = _codes("\n".join(flat))
-    slow = _slow(codes, tables_).tolist()
-    if slow:
-        for i in slow:
-            flat[i] = ""
-        codes = _codes("\n".join(flat))
-    codes = _fold(codes, tables_)
+    if speed.native is not None:
+        codes, slow = _compiled_folds(codes, tables_)
+    else:
+        slow = _slow(codes, tables_).tolist()
+        if slow:
+            for i in slow:
+                flat[i] = ""
+            codes = _codes("\n".join(flat))
+        codes = _fold(codes, tables_)
     joined = codes.tobytes().decode("utf-32-le")
     if not slow:
         return joined.split("\n"), joined, codes

@@ -1,0 +1,62 @@
+"""The compiled path (serving/_speed.c) and the numpy fallback give the same normalisation and the
+same scores as the reference pipeline, including the characters NFKC expands (…, ㎡, ℃)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from serving import speed
+from serving.fastpath import FastScorer
+from serving.normalize import normalize_batch
+from test_fastpath import ODD_TEXTS
+from training.compiled import compile_pipeline
+from training.dataset import load_records
+from training.segment import read_dictionary
+from training.text import normalize_text
+from training.train import TrainSettings, label_matrix, make_pipeline
+
+REPORT_TEXTS = ["新建校舍面积3200㎡，冬季教室室温不低于16℃……", "①加强领导；②落实责任；③强化督查。",
+                "二〇二三年完成ＡＡＡ级平安校园创建１２所，同比增长１２．５％，１～３月完成验收",
+                "學校資助工作總結：發放助學金１２０萬元", "  边缘\u3000空格  ", "1.2.3 1..2 ,5 3,"]
+
+
+def test_the_extension_is_built_where_a_compiler_is():
+    # `make install` builds it (setup.py, optional): here, with gcc, it must have been built.
+    assert speed.native is not None, "serving/_speed.c was not built: pip install -e . with a C compiler"
+
+
+def test_both_paths_normalise_like_normalize_text():
+    texts = [r.text for r in load_records(REPO / "labels")] + ODD_TEXTS + REPORT_TEXTS
+    expected = [normalize_text(t) for t in texts]
+    assert normalize_batch(texts)[0] == expected
+    code = ("import sys; sys.path.insert(0, 'tests'); from serving import speed; assert speed.native is None;"
+            "from test_speed import check_pure; check_pure()")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
+                   env={**os.environ, "ZONGJIE_PURE_PYTHON": "1"})
+
+
+def check_pure() -> None:
+    texts = [r.text for r in load_records(REPO / "labels")] + ODD_TEXTS + REPORT_TEXTS
+    assert normalize_batch(texts)[0] == [normalize_text(t) for t in texts]
+
+
+@pytest.mark.skipif(speed.native is None, reason="the extension is not built")
+def test_the_kernel_scores_equal_the_numpy_path_and_the_pipeline():
+    records = load_records(REPO / "labels")
+    texts, Y = [r.text for r in records], label_matrix(records)
+    words = read_dictionary(REPO / "labels" / "dictionary.txt")
+    pipeline = make_pipeline(words, TrainSettings(), thresholds=[0.5] * 7,
+                             calibration=[(1.2, -0.3)] * 7).fit(texts, Y)
+    batch = texts + ODD_TEXTS + REPORT_TEXTS
+    reference = pipeline.predict_proba(batch)
+    fast = FastScorer(compile_pipeline(pipeline))
+    assert fast._kernel is not None
+    compiled = fast.predict_proba(batch)
+    fast._kernel = None  # the numpy path
+    assert np.abs(compiled - reference).max() < 1e-6
+    assert np.abs(fast.predict_proba(batch) - compiled).max() < 1e-9
