@@ -128,9 +128,11 @@ def test_compare_refuse_a_worse_model_and_roll_back(cli, tmp_path):
     result = cli("train", "--labels", labels, "--models", models, "--promote", "--no-learning-curve")
     assert result.code == 1
     bad = [p.name for p in models.iterdir() if p.is_dir() and p.name != good][0]
-    assert result.err.startswith(f"Not promoted: model {bad} is worse than {good} (in service) on the "
+    assert result.err.splitlines()[:2] == ["cross-validation folds: 0/5", "cross-validation folds: 5/5"]
+    refusal = result.err[result.err.index("Not promoted"):]  # after the progress lines
+    assert refusal.startswith(f"Not promoted: model {bad} is worse than {good} (in service) on the "
                                  "comparison set: macro-F1 ")
-    assert result.err.rstrip().endswith("use --force to promote it anyway")
+    assert refusal.rstrip().endswith("use --force to promote it anyway")
     assert (models / "CURRENT").read_text().strip() == good
 
     result = cli("models", "compare", good, bad, "--models", models, "--labels", labels, "--json")
@@ -142,11 +144,22 @@ def test_compare_refuse_a_worse_model_and_roll_back(cli, tmp_path):
     result = cli("train", "--labels", labels, "--models", models, "--promote", "--force", "--no-learning-curve")
     assert result.code == 0
     forced = (models / "CURRENT").read_text().strip()
+    comparison = json.loads(cli("models", "compare", "CURRENT", "previous", "--models", models,
+                                "--labels", labels, "--json").out)
+    assert (comparison["a"], comparison["b"]) == (forced, good)  # the names stand for versions
     result = cli("models", "rollback", "--models", models)
     assert result.out.startswith(f"model {good} is back in service (was {forced})")
     assert (models / "CURRENT").read_text().strip() == good
     result = cli("models", "rollback", "--models", models)
     assert result.err.startswith("Error: nothing to roll back to: no earlier promotion before ")
+    result = cli("models", "promote", forced, "--models", models)  # after a rollback, forward again
+    assert result.out == f"model {forced} is now in service (was {good}); running servers follow within seconds\n"
+    assert cli("models", "promote", "previous", "--models", models).code == 0
+    assert (models / "CURRENT").read_text().strip() == good
+    result = cli("models", "promote", "nosuch", "--models", models)
+    assert result.err == (f"Error: model version 'nosuch' not found in {models} (set by --models; to use "
+                          "another: give --models DIR, or set ZONGJIE_MODELS_DIR or ZONGJIE_HOME): "
+                          "`zongjie models list` shows the versions there\n")
 
 
 def test_suggest_picks_uncertain_paragraphs_across_documents(cli, trained, labels, tmp_path):
