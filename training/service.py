@@ -59,7 +59,8 @@ def install_model_files(models_dir: str | Path, source: str | Path) -> str:
         raise ModelError(f"{src / artifact.METADATA_FILE}: not a model's metadata ({exc})") from None
     root = Path(models_dir)
     final = artifact.version_dir(root, version)
-    if not final.exists():
+    fresh = not final.exists()
+    if fresh:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=root))
         try:
@@ -71,7 +72,12 @@ def install_model_files(models_dir: str | Path, source: str | Path) -> str:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    artifact.load_compiled(root, version)  # checksums: a damaged copy is refused, not served
+    try:
+        artifact.load_compiled(root, version)  # checksums: a damaged copy is refused, not served
+    except ModelError:
+        if fresh:
+            shutil.rmtree(final, ignore_errors=True)
+        raise
     artifact.set_current(root, version, action="install")
     return version
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import platform
+from pathlib import Path
 from importlib import metadata
 
 from ..settings import Settings
@@ -37,9 +38,8 @@ def describe(settings: Settings) -> dict:
     if meta is not None:
         model = {"version": current, "created": meta.get("created"),
                  "macro_f1": meta.get("metrics", {}).get("macro_f1"), "problem": meta.get("problem")}
-    root = checkout()
     return {"zongjie": _version("zongjie"), "python": platform.python_version(),
-            "package": str(root) if root else metadata.distribution("zongjie").locate_file(""),
+            "package": str(Path(__file__).resolve().parents[2]), "checkout": checkout() is not None,
             "paths": paths, "model_in_service": model, "bundled_model": bundled_version(),
             "libraries": {name: _version(name) for name in LIBRARIES}}
 
@@ -49,7 +49,8 @@ def cmd_info(args, settings: Settings) -> int:
     if args.json:
         print_json(facts)
         return 0
-    print(f"zongjie {facts['zongjie']} (Python {facts['python']}) from {facts['package']}")
+    print(f"zongjie {facts['zongjie']} (Python {facts['python']}) from {facts['package']}"
+          + (" (a project checkout)" if facts["checkout"] else ""))
     for key, name in (("models_dir", "models"), ("labels_dir", "labels"), ("feedback_db", "inbox")):
         found = facts["paths"][key]
         print(f"{name:<8}{found['path']}  ({found['rule']})")
