@@ -151,3 +151,15 @@ def test_with_no_model_the_server_side_trains_one_from_the_labels(tmp_path):
     assert ("cross-validation folds", 0, 4) in heard and ("final fit", 1, 1) in heard
     assert ensure_model(tmp_path / "models", labels_dir=labels).how == "in service"
     assert ensure_model(tmp_path / "nothing") is None
+
+
+def test_every_folder_option_is_spelt_the_same_and_help_is_in_chinese(elsewhere, tmp_path, cli):
+    labels = make_labels_dir(tmp_path / "labels", docs=2, per_doc=3)
+    for command in (["labels", "check"], ["labels", "stats"]):
+        assert cli(*command, "--labels", labels).code == 0
+    result = zongjie("labels", "check", "--help", cwd=elsewhere)
+    assert result.stdout.startswith("用法：zongjie labels check [--labels DIR]")
+    assert "校验标注文件夹里的每个文件" in result.stdout and "显示本帮助并退出" in result.stdout
+    for command in (["tag"], ["suggest"], ["classify"], ["evaluate"], ["train"], ["serve"], ["info"],
+                    ["models", "list"], ["models", "compare"], ["models", "promote"], ["models", "rollback"]):
+        assert "--models DIR" in zongjie(*command, "--help", cwd=elsewhere).stdout, command

@@ -191,3 +191,23 @@ def test_audit_ranks_a_mislabelled_record_first(cli, tmp_path):
     result = cli("labels", "audit", "--labels", labels, "-n", 3, "--json")
     top = json.loads(result.out)[0]
     assert top["id"] == "doc3-099" and top["labels"] == ["基建"] and "资助" in top["predicted"]
+
+
+def test_inbox_acceptance_checks_conflicts_as_import_does(cli, labels, tmp_path):
+    from serving.feedback import FeedbackStore
+    from training.dataset import load_records
+
+    known = load_records(labels)[0]
+    other = ["安全"] if "安全" not in known.labels else ["基建"]
+    db = tmp_path / "inbox.sqlite3"
+    store = FeedbackStore(db)
+    first = store.add(text=known.text, labels=other, user="李")              # disagrees with labels/
+    second = store.add(text=known.text, labels=list(known.labels), user="李")  # already there
+    result = cli("labels", "inbox", "--db", db, "--labels", labels, "--accept", "all")
+    assert result.code == 0
+    assert result.out.splitlines()[:2] == [
+        f"#{first}: conflicts with {known.path}:{known.line} ({known.id}): labelled "
+        f"{'、'.join(known.labels) or '(无)'} there, {'、'.join(other)} here (not imported: fix one of them)",
+        "accepted 0 correction(s); 1 already in labels/ (skipped), 1 conflict(s); 1 left pending in the inbox"]
+    assert [f.id for f in store.list("pending")] == [first]
+    assert not (labels / "data" / "feedback.jsonl").exists()
