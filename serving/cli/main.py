@@ -1,6 +1,7 @@
 """The parser of every command group and the one place errors become messages."""
 from __future__ import annotations
 
+import os
 import sys
 
 from training.errors import ZongjieError
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `zongjie … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

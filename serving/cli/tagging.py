@@ -7,7 +7,8 @@ from pathlib import Path
 from training.errors import ZongjieError
 
 from ..settings import Settings
-from .common import JSON, LABELS, MODEL, MODELS, SOURCES, command, model_in_service, output_options, print_json
+from .common import (JSON, LABELS, MODEL, MODELS, SOURCES, command, labels_folder, model_in_service,
+                     output_options, print_json)
 from .progress import ProgressView
 
 
@@ -81,7 +82,6 @@ def cmd_suggest(args, settings: Settings) -> int:
     from ..output import write_table
     from ..predictor import Predictor
     from ..suggest import suggest
-    from .common import labels_folder
 
     loaded = artifact.load_compiled(settings.models_dir, model_in_service(settings, args.model))
     known = {"".join(r.text.split()) for r in load_records(labels_folder(settings))}
