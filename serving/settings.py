@@ -1,12 +1,15 @@
-"""The one settings object: every `ZONGJIE_*` environment variable, read only at the edges."""
+"""The one settings object: every `ZONGJIE_*` environment variable, read only at the edges;
+the folders found by the rules of serving/locate.py, each with the rule that chose it."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
 
 from training.errors import ConfigError
+
+from .locate import INBOX, Found, absolute, default_folder
 
 PREFIX = "ZONGJIE_"
 
@@ -36,19 +39,49 @@ class Settings:
     max_archive_bytes: int = 1 << 30     # … of all the members of one zip
     max_zip_depth: int = 8               # … zips inside zips
     max_document_chars: int = 5_000_000  # … characters of one document
+    found: Mapping[str, str] = field(default_factory=dict, compare=False)  # path field → its rule
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """The settings given by the environment; a value of the wrong type is a ConfigError."""
+        """The settings given by the environment, the folders found (serving/locate.py) where it
+        names none; a value of the wrong type is a ConfigError."""
         environ = os.environ if environ is None else environ
-        values = {}
-        for field in fields(cls):
-            name = PREFIX + field.name.upper()
+        values: dict = {}
+        found: dict[str, str] = {}
+        for spec in fields(cls):
+            name = PREFIX + spec.name.upper()
             raw = environ.get(name)
-            if raw is None:
+            if raw is None or spec.name == "found":
                 continue
-            values[field.name] = _parse(name, raw, field.default)
-        return cls(**values)
+            values[spec.name] = _parse(name, raw, spec.default)
+            found[spec.name] = f"set by {name}"
+        for key in ("models_dir", "labels_dir", "feedback_db"):
+            if key in values:
+                values[key] = absolute(values[key])
+            elif key != "feedback_db":
+                default = default_folder(key.removesuffix("_dir"), environ)
+                values[key], found[key] = default.path, default.rule
+        return cls(**values, found=found).with_flags()
+
+    def with_flags(self, *, models: Path | None = None, labels: Path | None = None,
+                   db: Path | None = None) -> "Settings":
+        """These settings with the folders a command's --models, --labels and --db give; the
+        feedback database, unless named, is inbox.sqlite3 in the labels folder."""
+        found = dict(self.found)
+        changes: dict = {}
+        for key, flag, value in (("models_dir", "--models", models), ("labels_dir", "--labels", labels)):
+            if value is not None:
+                changes[key], found[key] = absolute(value), f"set by {flag}"
+        if db is not None:
+            changes["feedback_db"], found["feedback_db"] = absolute(db), "set by --db"
+        elif not found.get("feedback_db", "").startswith("set by"):
+            changes["feedback_db"] = changes.get("labels_dir", self.labels_dir) / INBOX
+            found["feedback_db"] = "in the labels folder"
+        return replace(self, **changes, found=found)
+
+    def where(self, key: str) -> Found:
+        """A path setting ("models_dir", "labels_dir", "feedback_db") and the rule that chose it."""
+        return Found(getattr(self, key), self.found.get(key, "the default"))
 
 
 def _parse(name: str, raw: str, default):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.progress import Progress, counted
+
 from .archive import iter_sources
 from .predictor import Predictor
 from .tagger import read_paragraphs
@@ -22,12 +24,14 @@ def _key(text: str) -> str:
 
 
 def suggest(paths: list[str | Path], *, predictor: Predictor, n: int,
-            known_texts: set[str] = frozenset(), pool_factor: int = 20) -> list[dict]:
+            known_texts: set[str] = frozenset(), pool_factor: int = 20,
+            progress: Progress | None = None) -> list[dict]:
     """Pick `n` paragraphs: lowest margin to a threshold first, at most a fair share per
-    document, round-robin over the label each paragraph is least sure about."""
+    document, round-robin over the label each paragraph is least sure about; `progress` hears
+    the documents read."""
     pool: list[tuple[float, int, dict]] = []  # a bounded max-heap of the most uncertain
     counter = 0
-    for source in iter_sources(paths):
+    for source in counted(progress, "documents read", list(iter_sources(paths))):
         paragraphs, error, _ = read_paragraphs(source)
         texts = [p for p in paragraphs if len(p.text) >= MIN_CHARS and _key(p.text) not in known_texts]
         if not texts:

@@ -8,7 +8,8 @@ from conftest import REPO
 
 SERVING_MAY_USE = {"training.artifact", "training.errors", "training.text", "training.segment",
                    "training.decision", "training.compiled", "training.labelset", "training.cells",
-                   "training.discourse", "training.context"}  # scoring: cues and document context
+                   "training.discourse", "training.context",  # scoring: cues and document context
+                   "training.service", "training.progress"}  # the bundled model; progress hooks
 
 
 def imports(path) -> set[str]:

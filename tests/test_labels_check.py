@@ -75,9 +75,11 @@ def test_not_utf8_and_missing_folder(cli, tmp_path):
     result = cli("labels", "check", tmp_path)
     assert result.code == 1
     assert f"{tmp_path / 'gbk.jsonl'}: not UTF-8 text (save it as UTF-8)" in result.out
-    result = cli("labels", "check", tmp_path / "nowhere")
-    assert result.code == 1
-    assert f"{tmp_path / 'nowhere'}: labels folder not found" in result.out
+    for args in (["--labels", tmp_path / "nowhere"], [tmp_path / "nowhere"]):  # the flag, the older plain form
+        result = cli("labels", "check", *args)
+        assert result.code == 1
+        assert result.err == (f"Error: labels folder not found: {tmp_path / 'nowhere'} (set by --labels; "
+                              "to use another: give --labels DIR, or set ZONGJIE_LABELS_DIR or ZONGJIE_HOME)\n")
 
 
 def test_stats_counts_seed_and_authored(cli, tmp_path):

@@ -128,9 +128,11 @@ def test_compare_refuse_a_worse_model_and_roll_back(cli, tmp_path):
     result = cli("train", "--labels", labels, "--models", models, "--promote", "--no-learning-curve")
     assert result.code == 1
     bad = [p.name for p in models.iterdir() if p.is_dir() and p.name != good][0]
-    assert result.err.startswith(f"Not promoted: model {bad} is worse than {good} (in service) on the "
+    assert result.err.splitlines()[:2] == ["cross-validation folds: 0/5", "cross-validation folds: 5/5"]
+    refusal = result.err[result.err.index("Not promoted"):]  # after the progress lines
+    assert refusal.startswith(f"Not promoted: model {bad} is worse than {good} (in service) on the "
                                  "comparison set: macro-F1 ")
-    assert result.err.rstrip().endswith("use --force to promote it anyway")
+    assert refusal.rstrip().endswith("use --force to promote it anyway")
     assert (models / "CURRENT").read_text().strip() == good
 
     result = cli("models", "compare", good, bad, "--models", models, "--labels", labels, "--json")
@@ -142,11 +144,22 @@ def test_compare_refuse_a_worse_model_and_roll_back(cli, tmp_path):
     result = cli("train", "--labels", labels, "--models", models, "--promote", "--force", "--no-learning-curve")
     assert result.code == 0
     forced = (models / "CURRENT").read_text().strip()
+    comparison = json.loads(cli("models", "compare", "CURRENT", "previous", "--models", models,
+                                "--labels", labels, "--json").out)
+    assert (comparison["a"], comparison["b"]) == (forced, good)  # the names stand for versions
     result = cli("models", "rollback", "--models", models)
     assert result.out.startswith(f"model {good} is back in service (was {forced})")
     assert (models / "CURRENT").read_text().strip() == good
     result = cli("models", "rollback", "--models", models)
     assert result.err.startswith("Error: nothing to roll back to: no earlier promotion before ")
+    result = cli("models", "promote", forced, "--models", models)  # after a rollback, forward again
+    assert result.out == f"model {forced} is now in service (was {good}); running servers follow within seconds\n"
+    assert cli("models", "promote", "previous", "--models", models).code == 0
+    assert (models / "CURRENT").read_text().strip() == good
+    result = cli("models", "promote", "nosuch", "--models", models)
+    assert result.err == (f"Error: model version 'nosuch' not found in {models} (set by --models; to use "
+                          "another: give --models DIR, or set ZONGJIE_MODELS_DIR or ZONGJIE_HOME): "
+                          "`zongjie models list` shows the versions there\n")
 
 
 def test_suggest_picks_uncertain_paragraphs_across_documents(cli, trained, labels, tmp_path):
@@ -178,3 +191,23 @@ def test_audit_ranks_a_mislabelled_record_first(cli, tmp_path):
     result = cli("labels", "audit", "--labels", labels, "-n", 3, "--json")
     top = json.loads(result.out)[0]
     assert top["id"] == "doc3-099" and top["labels"] == ["基建"] and "资助" in top["predicted"]
+
+
+def test_inbox_acceptance_checks_conflicts_as_import_does(cli, labels, tmp_path):
+    from serving.feedback import FeedbackStore
+    from training.dataset import load_records
+
+    known = load_records(labels)[0]
+    other = ["安全"] if "安全" not in known.labels else ["基建"]
+    db = tmp_path / "inbox.sqlite3"
+    store = FeedbackStore(db)
+    first = store.add(text=known.text, labels=other, user="李")              # disagrees with labels/
+    second = store.add(text=known.text, labels=list(known.labels), user="李")  # already there
+    result = cli("labels", "inbox", "--db", db, "--labels", labels, "--accept", "all")
+    assert result.code == 0
+    assert result.out.splitlines()[:2] == [
+        f"#{first}: conflicts with {known.path}:{known.line} ({known.id}): labelled "
+        f"{'、'.join(known.labels) or '(无)'} there, {'、'.join(other)} here (not imported: fix one of them)",
+        "accepted 0 correction(s); 1 already in labels/ (skipped), 1 conflict(s); 1 left pending in the inbox"]
+    assert [f.id for f in store.list("pending")] == [first]
+    assert not (labels / "data" / "feedback.jsonl").exists()

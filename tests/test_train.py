@@ -137,7 +137,9 @@ def test_damaged_or_incompatible_models_are_refused(cli, trained, tmp_path):
     assert result.err == ("Error: invalid model version '../../etc': a version is a folder name "
                           "inside the models directory\n")
     result = cli("classify", "教师培训", "--models", tmp_path / "empty")
-    assert result.err.startswith("Error: no model in service: ")
+    assert result.err == (f"Error: no model in service in {tmp_path / 'empty'} (set by --models; to use "
+                          "another: give --models DIR, or set ZONGJIE_MODELS_DIR or ZONGJIE_HOME): run "
+                          "`zongjie train --promote`\n")
 
 
 def test_model_loads_in_a_fresh_process_without_the_trainer(trained):

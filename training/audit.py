@@ -7,15 +7,19 @@ import numpy as np
 
 from .crossval import calibrate, choose_thresholds, fit_calibration, oof_scores
 from .labelset import LABELS
+from .progress import Progress
 from .train import TrainSettings, label_matrix, load_training_data, make_pipeline
 
 
-def audit(*, labels_dir: str | Path, top: int = 30, settings: TrainSettings = TrainSettings()) -> list[dict]:
-    """The `top` records most likely mislabelled, by the summed gap between label and score."""
+def audit(*, labels_dir: str | Path, top: int = 30, settings: TrainSettings = TrainSettings(),
+          progress: Progress | None = None) -> list[dict]:
+    """The `top` records most likely mislabelled, by the summed gap between label and score;
+    `progress` hears the cross-validation folds."""
     records, words = load_training_data(labels_dir)
     Y = label_matrix(records)
     groups = np.array([r.doc for r in records])
-    raw = oof_scores([r.text for r in records], Y, groups, make_pipeline(words, settings), settings.folds)
+    raw = oof_scores([r.text for r in records], Y, groups, make_pipeline(words, settings), settings.folds,
+                     progress)
     S = calibrate(raw, fit_calibration(Y, raw))
     thresholds = choose_thresholds(Y, S)
     gap = np.abs(Y - S).sum(axis=1)

@@ -18,6 +18,7 @@ from .labelset import validate_labels
 from .errors import DataError
 
 IMPORT_FILE = "data/imported.jsonl"
+FEEDBACK_FILE = "data/feedback.jsonl"
 _SPLIT = re.compile(r"[、,，;；\s]+")
 NO_LABEL = {"无", "无标签", "none", "-", "—", "（无）", "(无)"}
 
@@ -40,6 +41,7 @@ class ImportResult:
     unreviewed: int = 0
     conflicts: list[str] = field(default_factory=list)
     path: Path | None = None
+    conflicting: set[int] = field(default_factory=set)  # rows (inbox ids) of the conflicts
 
 
 def parse_label_cell(value) -> list[str] | None:
@@ -156,8 +158,40 @@ def import_corrections(*, labels_dir: str | Path, path: str | Path, user: str,
         c.labels = labels
     if problems:
         raise ImportProblems(problems)
-    existing = {_key(r.text): r for r in load_records(labels_dir)}
     stamp = (when or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+
+    def record(c: Correction) -> dict:
+        digest = hashlib.sha1(c.text.encode("utf-8")).hexdigest()[:12]
+        return {"id": f"imp-{digest}", "text": c.text, "labels": c.labels,
+                "doc": "imp:" + (c.doc or f"{path.name}"), "source": f"import:{path.name}:{c.row}",
+                "by": c.user or user, "at": stamp, "model": c.model, **({"note": c.note} if c.note else {})}
+
+    return merge_corrections(labels_dir, corrections, into=IMPORT_FILE, record=record,
+                             place=lambda c: f"{path}:{c.row}", unreviewed=unreviewed)
+
+
+def accept_feedback(labels_dir: str | Path, items: list) -> ImportResult:
+    """Corrections posted to /v1/feedback (serving/feedback.py's Feedback) into
+    labels/data/feedback.jsonl, de-duplicated and checked for conflicts as an import is."""
+    corrections = [Correction(text=f.text, labels=list(f.labels), row=f.id, doc=f"feedback-{f.id}",
+                              model=f.model, user=f.user, note=f.note) for f in items]
+    created = {f.id: f.created for f in items}
+
+    def record(c: Correction) -> dict:
+        return {"id": f"fb-{c.row}", "text": c.text, "labels": c.labels, "doc": c.doc,
+                "source": f"feedback:{c.row}", "by": c.user, "at": created[c.row], "model": c.model,
+                **({"note": c.note} if c.note else {})}
+
+    return merge_corrections(labels_dir, corrections, into=FEEDBACK_FILE, record=record,
+                             place=lambda c: f"#{c.row}")
+
+
+def merge_corrections(labels_dir: str | Path, corrections: list[Correction], *, into: str, record,
+                      place, unreviewed: int = 0) -> ImportResult:
+    """Append `record(c)` of each correction not yet in labels/ to labels/`into`: the same text
+    with the same labels is a duplicate (skipped), with other labels a conflict (reported, kept
+    out); `place(c)` says where a correction comes from in the conflict's message."""
+    existing = {_key(r.text): r for r in load_records(labels_dir)}
     result = ImportResult(unreviewed=unreviewed)
     seen: set[str] = set()
     for c in corrections:
@@ -171,18 +205,15 @@ def import_corrections(*, labels_dir: str | Path, path: str | Path, user: str,
             if list(known.labels) == c.labels:
                 result.duplicates += 1
             else:
+                result.conflicting.add(c.row)
                 result.conflicts.append(
-                    f"{path}:{c.row}: conflicts with {known.path}:{known.line} ({known.id}): "
+                    f"{place(c)}: conflicts with {known.path}:{known.line} ({known.id}): "
                     f"labelled {'、'.join(known.labels) or '(无)'} there, {'、'.join(c.labels) or '(无)'} here "
                     "(not imported: fix one of them)")
             continue
-        digest = hashlib.sha1(c.text.encode("utf-8")).hexdigest()[:12]
-        result.added.append({
-            "id": f"imp-{digest}", "text": c.text, "labels": c.labels,
-            "doc": "imp:" + (c.doc or f"{path.name}"), "source": f"import:{path.name}:{c.row}",
-            "by": c.user or user, "at": stamp, "model": c.model, **({"note": c.note} if c.note else {})})
+        result.added.append(record(c))
     if result.added:
-        result.path = append_records(Path(labels_dir) / IMPORT_FILE, result.added)
+        result.path = append_records(Path(labels_dir) / into, result.added)
     return result
 
 

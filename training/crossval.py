@@ -8,6 +8,7 @@ from sklearn.model_selection import GroupKFold
 from .labelset import LABELS
 from .metrics import compute_metrics, f1_scores
 from .model import decide
+from .progress import Progress, counted
 
 GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
@@ -57,17 +58,18 @@ def calibrate(S: np.ndarray, calibration: list[tuple[float, float]]) -> np.ndarr
     return 1.0 / (1.0 + np.exp(-(_logit(S) * a + b)))
 
 
-def oof_scores(texts, Y, groups, pipeline, n_splits: int) -> np.ndarray:
+def oof_scores(texts, Y, groups, pipeline, n_splits: int, progress: Progress | None = None) -> np.ndarray:
     """Out-of-fold per-label scores of a fresh clone of `pipeline` on grouped folds."""
     texts = np.asarray(texts, dtype=object)
     S = np.zeros(Y.shape, dtype=float)
-    for train, test in grouped_folds(groups, n_splits):
+    for train, test in counted(progress, "cross-validation folds", grouped_folds(groups, n_splits)):
         model = clone(pipeline).fit(list(texts[train]), Y[train])
         S[test] = model.predict_proba(list(texts[test]))
     return S
 
 
-def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_splits: int):
+def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_splits: int,
+                       progress: Progress | None = None):
     """Outer grouped folds; each fold's calibration and thresholds come from an inner grouped CV
     of its training part only, so the reported figures never see the data they were tuned on.
 
@@ -88,7 +90,8 @@ def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_split
         model = clone(pipeline).fit(list(texts[train]), Y[train])
         return model.predict_proba(list(texts[test])), calibration, thresholds
 
-    for (_, test), (scores, calibration, thresholds) in zip(folds, map(outer, range(len(folds)))):
+    fits = [outer(k) for k in counted(progress, "cross-validation folds", range(len(folds)))]
+    for (_, test), (scores, calibration, thresholds) in zip(folds, fits):
         raw[test] = scores
         S[test] = calibrate(raw[test], calibration)
         P[test] = decide(S[test], thresholds, list(LABELS))
@@ -96,7 +99,8 @@ def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_split
 
 
 def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25, 0.5, 1.0),
-                   thresholds: np.ndarray, seed: int = 0, full: np.ndarray | None = None) -> list[dict]:
+                   thresholds: np.ndarray, seed: int = 0, full: np.ndarray | None = None,
+                   progress: Progress | None = None) -> list[dict]:
     """Grouped-CV figures when training on a fraction of each fold's training docs.
 
     Thresholds are the final model's, so the curve shows what more documents buy, not tuning.
@@ -118,7 +122,7 @@ def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25
         sub = train[np.isin(groups[train], list(keep))]
         return clone(pipeline).fit(list(texts[sub]), Y[sub]).predict_proba(list(texts[test]))
 
-    parts = [fit_part(i) for i in range(len(jobs))]
+    parts = [fit_part(i) for i in counted(progress, "learning curve fits", range(len(jobs)))]
     curve = []
     for fraction in fractions:
         S = full.copy() if fraction == 1.0 and full is not None else np.zeros(Y.shape, dtype=float)

@@ -23,6 +23,7 @@ from .errors import ModelError
 from .labelset import LABELS
 from .metrics import compute_metrics
 from .model import build_pipeline
+from .progress import Progress, report as tell
 from .report import render_html, render_text
 
 DICTIONARY_FILE = "dictionary.txt"
@@ -87,14 +88,15 @@ def _subset_metrics(mask: np.ndarray, Y, P, S) -> dict | None:
     return compute_metrics(Y[mask], P[mask], S[mask]) if mask.any() else None
 
 
-def evaluate_records(records: list[Record], words: tuple[str, ...], settings: TrainSettings) -> tuple[dict, np.ndarray, list]:
+def evaluate_records(records: list[Record], words: tuple[str, ...], settings: TrainSettings,
+                     progress: Progress | None = None) -> tuple[dict, np.ndarray, list]:
     """The grouped cross-validation report, and the thresholds and calibration for the final model."""
     texts = [r.text for r in records]
     Y = label_matrix(records)
     groups = np.array([r.doc for r in records])
     pipeline = make_pipeline(words, settings)
     S, P, raw = nested_predictions(texts, Y, groups, pipeline, n_splits=settings.folds,
-                                   inner_splits=settings.inner_folds)
+                                   inner_splits=settings.inner_folds, progress=progress)
     calibration = fit_calibration(Y, raw)
     thresholds = choose_thresholds(Y, calibrate(raw, calibration))
     seed = np.array([r.is_seed for r in records])
@@ -125,7 +127,8 @@ def evaluate_records(records: list[Record], words: tuple[str, ...], settings: Tr
     if settings.learning_curve:
         report["learning_curve"] = learning_curve(
             texts, Y, groups, make_pipeline(words, settings, calibration=calibration),
-            n_splits=settings.folds, thresholds=thresholds, full=calibrate(raw, calibration))
+            n_splits=settings.folds, thresholds=thresholds, full=calibrate(raw, calibration),
+            progress=progress)
     return report, thresholds, calibration
 
 
@@ -150,13 +153,14 @@ def headline(report: dict) -> dict:
 
 def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSettings = TrainSettings(),
           force: bool = False, promote: bool = False, now: datetime | None = None,
-          devset: str | Path | None = None, load=load_pipeline) -> TrainResult:
+          devset: str | Path | None = None, load=load_pipeline, progress: Progress | None = None) -> TrainResult:
     """Train (or reuse) the model for the labels folder; optionally put it in service.
 
     Documents of the frozen comparison set (labels/holdout.json) are never trained on; the new
     model is scored on them, and `promote` refuses a model worse than the one in service there
     by more than the tolerance (`force` overrides both this and the reuse of an unchanged model).
     `devset`, a labelled file of real paragraphs that is never trained on, is scored when given.
+    `progress` hears the cross-validation folds, the learning-curve fits and the final fit.
     """
     everything, words = load_training_data(labels_dir)
     frozen = holdout_docs(labels_dir)
@@ -169,9 +173,11 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         report = json.loads((path / "report.json").read_text("utf-8"))
         result = TrainResult(version, path, reused=True, report=report, metadata=existing)
     else:
-        report, thresholds, calibration = evaluate_records(records, words, settings)
+        report, thresholds, calibration = evaluate_records(records, words, settings, progress)
         model = make_pipeline(words, settings, thresholds=thresholds, calibration=calibration)
+        tell(progress, "final fit", 0, 1)
         model.fit([r.text for r in records], label_matrix(records))
+        tell(progress, "final fit", 1, 1)
         if holdout:
             report["holdout"] = score_records(PipelineScorer(artifact.LoadedModel(model, {})), holdout)
             report["holdout"]["docs"] = sorted(frozen)
