@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from training.errors import DataError, ModelError, ZongjieError
@@ -23,6 +25,9 @@ from .schemas import (ClassifyRequest, ClassifyResponse, DocumentRequest, Docume
                       ErrorResponse, FeedbackRequest, FeedbackResponse)
 from .settings import Settings
 from .splitter import split_document
+
+STATIC = Path(__file__).parent / "static"
+DOCS_ASSETS = "/static/docs"  # Swagger UI's script, style and icon, from the fastapi-offline package
 
 
 class ApiError(Exception):
@@ -104,8 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             watcher.stop()
 
-    app = FastAPI(title="zongjie", version="1", lifespan=lifespan, description=(
-        "给教育局工作总结/工作计划的段落打标签：基建、资助、德育、安全、师资（主题）与问题、计划（话语）。"))
+    # /docs from files shipped in the package (no CDN, no outside fonts, no validator badge);
+    # ReDoc is left out: it loads its logo from its makers' site.
+    app = FastAPIOffline(title="zongjie", version="1", lifespan=lifespan, description=(
+        "给教育局工作总结/工作计划的段落打标签：基建、资助、德育、安全、师资（主题）与问题、计划（话语）。"),
+        redoc_url=None, static_url=DOCS_ASSETS, swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     app.state.holder = ModelHolder(settings.models_dir)
     app.state.metrics = metrics = Metrics()
@@ -223,6 +231,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not holder.ready:
             raise ModelError(holder.last_error or "no model loaded")
         return {"model": holder.predictor.version, "changed": changed, "error": holder.last_error}
+
+    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
+    def home():
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc():
+        return RedirectResponse("docs")
 
     @app.get("/healthz", tags=["ops"])
     def healthz():

@@ -13,10 +13,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
-from training.errors import DataError
+from training.errors import ConfigError, DataError
 from training.labelset import LABELS
 
-from .archive import Source, forget_open_archives, iter_sources, read_source
+from .archive import Source, forget_open_archives, iter_sources
+from .cluster import dask_client_class, run_dask
 from .limits import Limits
 from .output import Journal, RowSink, write_errors
 from .readers import preload_readers
@@ -58,8 +59,26 @@ def _batches(sources: list[Source], size: int) -> Iterator[list[Source]]:
         yield batch
 
 
-def _run_local(batches, model: ModelRef, workers: int, fmt: str,
-               limits: Limits) -> Iterator[list[DocResult]]:
+def start_method(asked: str | None = None) -> str:
+    """How workers start: fork where the system has it (they share the loaded model), else
+    spawn (Windows: each worker loads the model once); `asked` forces one."""
+    import multiprocessing
+
+    available = multiprocessing.get_all_start_methods()
+    if asked is not None and asked not in available:
+        raise ConfigError(f"workers cannot be started with {asked!r} here (this system offers "
+                          f"{', '.join(available)})")
+    return asked or ("fork" if "fork" in available else "spawn")
+
+
+def _spawned_worker(model: ModelRef) -> None:
+    """A spawned worker's set-up: load and warm the model and the readers before any batch."""
+    resolve(model).warm()
+    preload_readers()
+
+
+def _run_local(batches, model: ModelRef, workers: int, fmt: str, limits: Limits,
+               method: str | None = None) -> Iterator[list[DocResult]]:
     predictor = resolve(model)  # loaded once, here, before the workers fork
     if workers <= 1:
         for batch in batches:
@@ -72,13 +91,18 @@ def _run_local(batches, model: ModelRef, workers: int, fmt: str,
     # workers would each load it again), warmed and with the readers' libraries imported, so
     # no worker spends its first batch on set-up. A bounded window of batches in flight keeps
     # memory flat, and results are taken in input order whatever finishes first.
-    predictor.warm()
-    preload_readers()
-    gc.freeze()  # the collector never scans (and so never copies) what the workers share
+    method = start_method(method)
+    if method == "fork":
+        predictor.warm()
+        preload_readers()
+        gc.freeze()  # the collector never scans (and so never copies) what the workers share
+        setup, setup_args = forget_open_archives, ()
+    else:
+        setup, setup_args = _spawned_worker, (model,)
     remove_stale_spools()
     try:
         with tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-") as spool, \
-                multiprocessing.get_context("fork").Pool(workers, initializer=forget_open_archives) as pool:
+                multiprocessing.get_context(method).Pool(workers, setup, setup_args) as pool:
             window: deque = deque()
             for batch in batches:
                 window.append(pool.apply_async(_tag_spooled, (batch, model, fmt, spool, limits)))
@@ -87,7 +111,8 @@ def _run_local(batches, model: ModelRef, workers: int, fmt: str,
             while window:
                 yield _unspool(*window.popleft().get())
     finally:
-        gc.unfreeze()
+        if method == "fork":
+            gc.unfreeze()
 
 
 def remove_stale_spools() -> None:
@@ -125,34 +150,6 @@ def _unspool(path: str, sizes: list[int], results: list[DocResult]) -> list[DocR
     return results
 
 
-def _run_dask(batches, model: ModelRef, address: str, fmt: str,
-              limits: Limits) -> Iterator[list[DocResult]]:
-    from distributed import Client
-
-    with Client(address) as client:
-        predictor = client.scatter(resolve(model), broadcast=True)
-        window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
-        pending = []
-        for batch in batches:
-            # Documents travel as bytes: workers need no access to this machine's files.
-            shipped = [Source(s.path, s.member, data=_bytes_or_none(s, limits), error=s.error,
-                              skipped=s.skipped) for s in batch]
-            pending.append(client.submit(tag_batch, shipped, predictor, fmt, limits, pure=False))
-            if len(pending) >= window:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
-
-
-def _bytes_or_none(source: Source, limits: Limits) -> bytes | None:
-    if source.error:
-        return None
-    try:
-        return read_source(source, limits)
-    except Exception:  # the worker reports the reason when it tries again
-        return None
-
-
 def _summary_entry(result: DocResult, offset: int) -> dict:
     return {"source": result.source.path, "member": result.source.member, "offset": offset,
             "paragraphs": result.paragraphs, "counts": result.counts, "error": result.error,
@@ -174,10 +171,16 @@ def _disk_full(out: Path):
 def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelRef, workers: int = 1,
             resume: bool = False, overwrite: bool = False, dask: str | None = None,
             on_progress: Callable[[Progress], None] | None = None,
-            batch_files: int = BATCH_FILES, limits: Limits = Limits()) -> TagResult:
-    """Tag every paragraph of every document under `paths` into `out`."""
+            batch_files: int = BATCH_FILES, limits: Limits = Limits(),
+            start: str | None = None) -> TagResult:
+    """Tag every paragraph of every document under `paths` into `out` (`start`: how workers
+    start, see `start_method`)."""
     out = Path(out)
     resolve(model)  # a model that cannot be loaded fails here, before any output is touched
+    if dask:
+        dask_client_class()  # … and so does a missing Dask
+    elif workers > 1:
+        start = start_method(start)  # … and a start method this system lacks
     journal, sink = Journal(out), RowSink(out, fmt)
     done = journal.entries() if resume else []
     # Documents the journal counts whose rows the output lacks (lost in a crash before they
@@ -202,8 +205,8 @@ def run_tag(paths: list[str | Path], *, out: str | Path, fmt: str, model: ModelR
         journal.open(keep=len(done))  # before the output: an output never exists without it
         sink.open(done[-1]["offset"] if done else None)
         documents = _write_all(list(done), sink, journal, progress, on_progress,
-                               _run_dask(_batches(todo, batch_files), model, dask, fmt, limits) if dask
-                               else _run_local(_batches(todo, batch_files), model, workers, fmt, limits))
+                               run_dask(_batches(todo, batch_files), model, dask, fmt, limits) if dask
+                               else _run_local(_batches(todo, batch_files), model, workers, fmt, limits, start))
         errors = [d for d in documents if d["error"]]
         errors_path = out.with_name(out.name + ".errors.csv") if errors else None
         if errors_path:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from training.cells import neutralise
 from training.errors import DataError
-from training.labelset import LABELS
 
 from .rows import COLUMNS, csv_line, row_values
 
@@ -110,22 +109,12 @@ def _close(handle, quiet: bool) -> None:
 
 
 def write_xlsx(spool: Path, out: Path, summary: list[dict]) -> None:
-    """Stream the spooled rows into a workbook: a paragraphs sheet and a per-document summary."""
-    from openpyxl import Workbook
+    """Stream the spooled rows into the reviewer's workbook (paragraphs and documents sheets)."""
+    from .workbook import write_workbook
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("paragraphs")
-    sheet.append(COLUMNS)
-    with open(spool, encoding="utf-8") as handle:
-        for line in handle:
-            sheet.append(row_values(json.loads(line)))
-    sheet = book.create_sheet("documents")
-    sheet.append(["source", "member", "paragraphs", *LABELS, "error"])
-    for doc in summary:
-        sheet.append([neutralise(doc["source"]), neutralise(doc["member"]), doc["paragraphs"],
-                      *[doc["counts"].get(label, 0) for label in LABELS], neutralise(doc.get("error") or "")])
     tmp = out.with_name(out.name + ".tmp")
-    book.save(tmp)
+    with open(spool, encoding="utf-8") as handle:
+        write_workbook(tmp, map(json.loads, handle), summary)
     os.replace(tmp, out)
 
 
@@ -144,14 +133,9 @@ def write_table(path: Path, fmt: str, rows: list[dict]) -> None:
         raise DataError(None, None, f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
-        from openpyxl import Workbook
+        from .workbook import write_workbook
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("paragraphs")
-        sheet.append(COLUMNS)
-        for row in rows:
-            sheet.append(row_values(row))
-        book.save(path)
+        write_workbook(path, rows)
         return
     with open(path, "w", encoding="utf-8", newline="") as out:
         if fmt == "csv":

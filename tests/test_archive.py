@@ -175,7 +175,7 @@ def test_csv_opens_in_excel_and_xlsx_has_a_summary_sheet(archive, trained, tmp_p
     result = cli("tag", src, "-o", tmp_path / "t.xlsx", "--models", trained["models"])
     book = load_workbook(tmp_path / "t.xlsx", read_only=True)
     sheet = list(book["paragraphs"].values)
-    assert sheet[0][:5] == ("source", "member", "paragraph", "headings", "text")
+    assert sheet[0][:5] == ("文件", "压缩包内文件", "段落号", "所在标题", "段落")
     assert [r[4] for r in sheet[1:]] == REPORT
     docs = list(book["documents"].values)
     assert docs[1][0] == str(src) and docs[1][2] == len(REPORT)

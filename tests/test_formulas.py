@@ -39,10 +39,10 @@ def test_formula_paragraphs_are_written_as_text_and_imported_back(cli, trained, 
         book = load_workbook(out)
         sheet = book["paragraphs"]
         header = [c.value for c in sheet[1]]
-        cells = [row[header.index("text")] for row in sheet.iter_rows(min_row=2)]
+        cells = [row[header.index("段落")] for row in sheet.iter_rows(min_row=2)]
         assert [(c.value, c.data_type) for c in cells] == [("'" + f, "s") for f in FORMULAS]
         for row in sheet.iter_rows(min_row=2):
-            row[header.index("corrected_labels")].value = "资助"
+            row[header.index("更正标签")].value = "资助"
         book.save(out)
     labels = make_labels_dir(tmp_path / "labels")
     result = cli("labels", "import", out, "--labels", labels, "--user", "u")

@@ -75,7 +75,7 @@ def test_import_xlsx_and_jsonl(cli, trained, labels, tmp_path):
     book = load_workbook(tmp_path / "t.xlsx")
     sheet = book["paragraphs"]
     header = [c.value for c in sheet[1]]
-    sheet.cell(row=2, column=header.index("corrected_labels") + 1, value="基建")
+    sheet.cell(row=2, column=header.index("更正标签") + 1, value="基建")
     book.save(tmp_path / "t.xlsx")
     result = cli("labels", "import", tmp_path / "t.xlsx", "--labels", labels)
     assert "imported 1 correction(s)" in result.out

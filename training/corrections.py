@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .cells import restore
+from .cells import HEADERS_ZH, restore
 from .dataset import load_records
 from .labelset import validate_labels
 from .errors import DataError
@@ -21,6 +21,7 @@ IMPORT_FILE = "data/imported.jsonl"
 FEEDBACK_FILE = "data/feedback.jsonl"
 _SPLIT = re.compile(r"[、,，;；\s]+")
 NO_LABEL = {"无", "无标签", "none", "-", "—", "（无）", "(无)"}
+ALIASES = {zh: en for en, zh in HEADERS_ZH.items()}  # the workbook's Chinese headers
 
 
 @dataclass
@@ -83,7 +84,8 @@ def _rows(path: Path) -> tuple[list[str], list[list]]:
         rows = _csv_rows(path, text)
     if not rows:
         raise DataError(path, None, "empty file")
-    return [str(h or "").strip() for h in rows[0]], rows[1:]
+    header = [str(h or "").strip() for h in rows[0]]
+    return [ALIASES.get(h, h) for h in header], rows[1:]
 
 
 def _csv_rows(path: Path, text: str) -> list[list[str]]:
@@ -106,8 +108,8 @@ def read_corrections(path: str | Path) -> tuple[list[Correction], int, list[Data
         return _read_jsonl(path)
     header, rows = _rows(path)
     if "text" not in header or "corrected_labels" not in header:
-        raise DataError(path, 1, "needs the columns 'text' and 'corrected_labels' "
-                                 "(the output of `zongjie tag` or `zongjie suggest`)")
+        raise DataError(path, 1, "needs the columns 'text' and 'corrected_labels' (段落 and 更正标签 in "
+                                 "a workbook): the output of `zongjie tag` or `zongjie suggest`")
     col = {name: i for i, name in enumerate(header)}
     out, unreviewed, problems = [], 0, []
     for number, row in enumerate(rows, 2):
