@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from conftest import REPO
 from serving.app import create_app
 from serving.settings import Settings
-from test_server import free_port, zongjie_command
+from test_server import free_port, wait_ready, zongjie_command
 
 
 def make_client(trained, tmp_path, **settings):
@@ -112,12 +112,7 @@ def live(trained, tmp_path):
                              str(trained["models"]), "--log-level", "warning"], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    wait_ready(base, proc)
     yield port
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=15)

@@ -10,14 +10,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from conftest import REPO
-from test_server import free_port
+from test_server import free_port, wait_ready
 
 pytestmark = pytest.mark.slow
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -102,15 +101,7 @@ def test_the_offline_install_serves_docs_from_the_package(installed):
                             stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not become ready")
+        wait_ready(base, proc)
         docs = httpx.get(f"{base}/docs").text
         assert "/static/docs/swagger-ui-bundle.js" in docs and "https://" not in docs
         assert httpx.get(f"{base}/static/docs/swagger-ui-bundle.js").status_code == 200

@@ -23,6 +23,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Poll `/readyz` until the server answers 200; else stop it and fail with what it printed."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    printed = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+    pytest.fail("server did not become ready: " + printed)
+
+
 def zongjie_command() -> list[str]:
     script = Path(sys.executable).parent / "zongjie"
     return [str(script)] if script.exists() else [sys.executable, "-m", "serving.cli"]
@@ -41,16 +55,7 @@ def server(trained, tmp_path):
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("server did not become ready: " + proc.stdout.read().decode(errors="replace"))
+    wait_ready(base, proc)
     yield {"base": base, "models": models, "proc": proc, "db": db}
     try:
         os.killpg(proc.pid, signal.SIGTERM)
