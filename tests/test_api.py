@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from serving.app import create_app
+from serving.api.app import create_app
 from serving.settings import Settings
 from training import artifact
 

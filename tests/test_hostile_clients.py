@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import REPO
-from serving.app import create_app
+from serving.api.app import create_app
 from serving.settings import Settings
 from test_server import free_port, wait_ready, zongjie_command
 

@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 from fastapi.testclient import TestClient
 from lxml import html
 
-from serving.app import create_app
+from serving.api.app import create_app
 from serving.settings import Settings
 
 BASE = "http://testserver"

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import make_labels_dir, rec, train_with_holdout, write_jsonl
-from serving.app import create_app
+from serving.api.app import create_app
 from serving.settings import Settings
 
 
@@ -194,7 +194,7 @@ def test_audit_ranks_a_mislabelled_record_first(cli, tmp_path):
 
 
 def test_inbox_acceptance_checks_conflicts_as_import_does(cli, labels, tmp_path):
-    from serving.feedback import FeedbackStore
+    from serving.api.feedback import FeedbackStore
     from training.dataset import load_records
 
     known = load_records(labels)[0]

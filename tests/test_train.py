@@ -158,8 +158,8 @@ print(bad)
 def test_serving_scores_without_importing_scikit_learn(trained):
     code = f"""
 import sys
-from serving.holder import ModelHolder
-from serving.app import create_app
+from serving.api.holder import ModelHolder
+from serving.api.app import create_app
 h = ModelHolder({str(trained['models'])!r})
 h.refresh()
 print(h.predictor.predict(['发放助学金，落实营养改善计划。'])[0].labels)

@@ -173,7 +173,7 @@ def import_corrections(*, labels_dir: str | Path, path: str | Path, user: str,
 
 
 def accept_feedback(labels_dir: str | Path, items: list) -> ImportResult:
-    """Corrections posted to /v1/feedback (serving/feedback.py's Feedback) into
+    """Corrections posted to /v1/feedback (serving/api/feedback.py's Feedback) into
     labels/data/feedback.jsonl, de-duplicated and checked for conflicts as an import is."""
     corrections = [Correction(text=f.text, labels=list(f.labels), row=f.id, doc=f"feedback-{f.id}",
                               model=f.model, user=f.user, note=f.note) for f in items]

@@ -95,7 +95,7 @@ def _list_inbox(store, pending, db: Path) -> None:
 def cmd_inbox(args, settings: Settings) -> int:
     from training.corrections import accept_feedback
 
-    from ..feedback import FeedbackStore
+    from ..api.feedback import FeedbackStore
 
     db = settings.feedback_db
     if not db.exists():

@@ -50,7 +50,7 @@ def cmd_serve(args, settings: Settings) -> int:
                        "ZONGJIE_LABELS_DIR": str(settings.labels_dir),
                        "ZONGJIE_FEEDBACK_DB": str(settings.feedback_db)})
     print(f"zongjie serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
-    uvicorn.run("serving.app:create_app", factory=True, host=args.host, port=args.port,
+    uvicorn.run("serving.api.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, access_log=False)
     return 0
 

@@ -19,14 +19,14 @@ from .feedback import FeedbackStore
 from .guard import Guard
 from .holder import ModelHolder, Watcher
 from .metrics import Metrics
-from .predictor import Predictor, document_context, request_context
+from ..predictor import Predictor, document_context, request_context
 from .ratelimit import RateLimit
 from .schemas import (ClassifyRequest, ClassifyResponse, DocumentRequest, DocumentResponse,
                       ErrorResponse, FeedbackRequest, FeedbackResponse)
-from .settings import Settings
-from .splitter import split_document
+from ..settings import Settings
+from ..splitter import split_document
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent.parent / "static"
 DOCS_ASSETS = "/static/docs"  # Swagger UI's script, style and icon, from the fastapi-offline package
 
 
@@ -95,7 +95,7 @@ BODY_ERRORS = _errors(400, 401, 408, 413, 415, 422, 503)  # what the Guard and t
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app factory (`uvicorn --factory serving.app:create_app`); settings from ZONGJIE_*."""
+    """The app factory (`uvicorn --factory serving.api.app:create_app`); settings from ZONGJIE_*."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager

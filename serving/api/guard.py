@@ -9,7 +9,7 @@ import time
 
 from .auth import auth_problem
 from .metrics import Metrics
-from .settings import Settings
+from ..settings import Settings
 
 KNOWN = {"/v1/classify", "/v1/classify/document", "/v1/labels", "/v1/model", "/v1/feedback",
          "/v1/admin/reload", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"}

@@ -8,7 +8,7 @@ from pathlib import Path
 from training import artifact
 from training.errors import ModelError
 
-from .predictor import Predictor
+from ..predictor import Predictor
 
 log = logging.getLogger("zongjie")
 

@@ -1,0 +1,1 @@
+"""The HTTP API: app factory, routes, dependencies, middleware, schemas, the model holder."""
