@@ -230,3 +230,14 @@ def test_no_client_input_causes_a_500(client, body):
 def test_no_raw_bytes_cause_a_500(client, raw):
     r = client.post("/v1/classify", content=raw, headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500
+
+
+def test_the_guard_takes_its_paths_from_the_routes(client):
+    from serving.api.guard import routed_paths
+
+    known, posted = routed_paths(client.app)
+    assert known == {"/v1/classify", "/v1/classify/document", "/v1/labels", "/v1/model", "/v1/feedback",
+                     "/v1/admin/reload", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"}
+    assert posted == {"/v1/classify", "/v1/classify/document", "/v1/feedback", "/v1/admin/reload"}
+    client.get("/nowhere")
+    assert 'zongjie_requests_total{method="GET",endpoint="other",status="404"}' in client.get("/metrics").text

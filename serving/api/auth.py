@@ -1,5 +1,4 @@
-"""Bearer tokens, checked on the raw header bytes (any bytes a client sends, any token set)
-in constant time, before a request's body is read."""
+"""Bearer tokens: checked on the raw header bytes, in constant time, before a request's body is read."""
 from __future__ import annotations
 
 import hmac

@@ -1,6 +1,4 @@
-"""The feedback store: corrections posted over HTTP, kept in SQLite (WAL, synchronous=FULL) so
-concurrent writers in several workers and a process killed mid-write never lose or corrupt an
-acknowledged record."""
+"""The feedback store: corrections posted over HTTP, kept in SQLite (WAL, synchronous=FULL)."""
 from __future__ import annotations
 
 import json
@@ -37,7 +35,9 @@ class Feedback:
 
 
 class FeedbackStore:
-    """One connection per thread; every write is its own committed, fsync'd transaction."""
+    """One connection per thread; every write is its own committed, fsync'd transaction, so
+    concurrent writers in several workers and a process killed mid-write never lose or corrupt an
+    acknowledged record."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)

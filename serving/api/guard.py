@@ -1,19 +1,18 @@
-"""ASGI middleware in front of every request: token, body limits and timeouts, content type,
-UTF-8, and metrics — so no client input reaches FastAPI in a shape that could cause a 500, and
-no client holds memory it has not been allowed (the token is checked before the body is read)."""
+"""Middleware in front of every request: token, body limits and timeouts, content type, UTF-8, metrics."""
 from __future__ import annotations
 
 import asyncio
 import json
 import time
 
-from .auth import auth_problem
-from .metrics import Metrics
-from ..settings import Settings
+from fastapi import FastAPI
 
-KNOWN = {"/v1/classify", "/v1/classify/document", "/v1/labels", "/v1/model", "/v1/feedback",
-         "/v1/admin/reload", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json"}
-POSTED = {"/v1/classify", "/v1/classify/document", "/v1/feedback", "/v1/admin/reload"}
+from ..settings import Settings
+from .auth import auth_problem
+from .errors import envelope
+from .metrics import Metrics
+from .static import DOCS_URL
+
 DRAIN_BYTES = 64 << 20  # read and dropped after a refusal, so a client that sends before it reads gets the answer
 
 
@@ -25,14 +24,26 @@ def _has_body(headers: dict) -> bool:
     return (length.isdigit() and int(length) > 0) or b"chunked" in headers.get(b"transfer-encoding", b"")
 
 
+def routed_paths(api: FastAPI) -> tuple[frozenset[str], frozenset[str]]:
+    """The paths metrics keep by name (any other is "other"): those of the OpenAPI document,
+    /docs and /openapi.json; and the posted ones among them (the token is checked before the body)."""
+    paths = api.openapi()["paths"]
+    return (frozenset(paths) | ({DOCS_URL, api.openapi_url} - {None}),
+            frozenset(path for path, methods in paths.items() if "post" in methods))
+
+
 def _error(status: int, code: str, message: str, **headers: str) -> tuple:
-    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode("utf-8")
+    body = json.dumps(envelope(code, message), ensure_ascii=False).encode("utf-8")
     return status, body, headers
 
 
 class Guard:
-    def __init__(self, app, *, settings: Settings, metrics: Metrics):
+    """No client input reaches FastAPI in a shape that could cause a 500, and no client holds
+    memory it has not been allowed (the token is checked before the body is read)."""
+
+    def __init__(self, app, *, api: FastAPI, settings: Settings, metrics: Metrics):
         self.app = app
+        self.known, self.posted = routed_paths(api)  # built on the first request: every route is in
         self.settings = settings
         self.max_body = settings.max_body_bytes
         self.metrics = metrics
@@ -53,7 +64,7 @@ class Guard:
             headers = dict(scope.get("headers") or [])
             path = scope.get("path", "")
             problem = (auth_problem(path, headers.get(b"authorization", b""), self.settings)
-                       if scope["method"] == "POST" and path in POSTED else None)  # else: the router's 405
+                       if scope["method"] == "POST" and path in self.posted else None)  # else: the router's 405
             pending = _has_body(headers)
             if problem:
                 problem = _error(*problem, **({"www-authenticate": "Bearer"} if problem[0] == 401 else {}))
@@ -65,7 +76,7 @@ class Guard:
             await self.app(scope, receive, send_recording)
         finally:
             path = scope.get("path", "")
-            self.metrics.observe(scope["method"], path if path in KNOWN else "other",
+            self.metrics.observe(scope["method"], path if path in self.known else "other",
                                  status_seen[0], time.perf_counter() - start)
 
     async def _check_body(self, headers: dict, receive):

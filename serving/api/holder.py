@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from training import artifact
@@ -17,8 +18,9 @@ class ModelHolder:
     """Holds the Predictor in service. A request takes the reference once and keeps it, so a
     swap never shows it a half-loaded model and in-flight requests finish on the old one."""
 
-    def __init__(self, models_dir: Path):
+    def __init__(self, models_dir: Path, on_load: Callable[[str], None] | None = None):
         self.models_dir = Path(models_dir)
+        self.on_load = on_load  # told the version each time one is put in service
         self._predictor: Predictor | None = None
         self._lock = threading.Lock()  # one load at a time
         self.last_error: str | None = None
@@ -83,6 +85,8 @@ class ModelHolder:
             self._predictor = predictor
             self.last_error = self._failed = None
             log.info("model %s in service", version)
+            if self.on_load is not None:
+                self.on_load(version)
             return True
 
 

@@ -41,6 +41,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from training import artifact
 
+    from ..api.metrics import summed_over_workers
     from ..predictor import Predictor
 
     version = provide_model(settings)
@@ -50,8 +51,9 @@ def cmd_serve(args, settings: Settings) -> int:
                        "ZONGJIE_LABELS_DIR": str(settings.labels_dir),
                        "ZONGJIE_FEEDBACK_DB": str(settings.feedback_db)})
     print(f"zongjie serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
-    uvicorn.run("serving.api.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, access_log=False)
+    with summed_over_workers(args.workers):  # /metrics shows the sum over the workers
+        uvicorn.run("serving.api.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=args.log_level, access_log=False)
     return 0
 
 
