@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .crossval import calibrate, choose_thresholds, fit_calibration, oof_scores
+from .decision import decide
 from .labelset import LABELS
 from .progress import Progress
 from .train import TrainSettings, label_matrix, load_training_data, make_pipeline
@@ -22,11 +23,12 @@ def audit(*, labels_dir: str | Path, top: int = 30, settings: TrainSettings = Tr
                      progress)
     S = calibrate(raw, fit_calibration(Y, raw))
     thresholds = choose_thresholds(Y, S)
+    P = decide(S, thresholds, list(LABELS))  # the rule shown everywhere: at most one of 问题 / 计划
     gap = np.abs(Y - S).sum(axis=1)
     out = []
     for i in np.argsort(-gap, kind="stable")[:top]:
         r = records[i]
-        predicted = [label for label, s, t in zip(LABELS, S[i], thresholds) if s >= t]
+        predicted = [label for label, on in zip(LABELS, P[i]) if on]
         out.append({"path": r.path, "line": r.line, "id": r.id, "text": r.text, "labels": list(r.labels),
                     "predicted": predicted, "disagreement": round(float(gap[i]), 3),
                     "scores": {label: round(float(s), 3) for label, s in zip(LABELS, S[i])}})
