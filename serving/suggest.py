@@ -38,11 +38,12 @@ def suggest(paths: list[str | Path], *, predictor: Predictor, n: int,
             continue
         S = predictor.scores([p.text for p in texts])
         margins = np.abs(S - predictor.thresholds)
-        for p, scores, margin in zip(texts, S, margins):
+        P = predictor.decide(S, predictor.thresholds)  # the rule shown everywhere: at most one of 问题 / 计划
+        for p, scores, margin, chosen in zip(texts, S, margins, P):
             j = int(np.argmin(margin))
             row = {"source": source.path, "member": source.member, "paragraph": p.number,
                    "headings": p.heading_path, "text": p.text,
-                   "labels": [lab for lab, s, t in zip(predictor.labels, scores, predictor.thresholds) if s >= t],
+                   "labels": [lab for lab, on in zip(predictor.labels, chosen) if on],
                    "scores": {lab: round(float(s), 6) for lab, s in zip(predictor.labels, scores)},
                    "model": predictor.version, "_uncertain": predictor.labels[j]}
             counter += 1

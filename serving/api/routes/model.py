@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from training.labelset import DEFINITIONS, LABELS
+from training.labelset import DEFINITIONS, DISCOURSE, LABELS
 
 from ..deps import AUTH, HolderDep
 from ..errors import documented
@@ -14,7 +14,7 @@ router = APIRouter()
 @router.get("/v1/labels", tags=["model"])
 def labels():
     """标签集及其一句话定义。"""
-    return {"labels": [{"name": label, "kind": "discourse" if label in ("问题", "计划") else "topic",
+    return {"labels": [{"name": label, "kind": "discourse" if label in DISCOURSE else "topic",
                         "definition": DEFINITIONS[label]} for label in LABELS]}
 
 
