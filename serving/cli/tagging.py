@@ -23,14 +23,19 @@ def cmd_classify(args, settings: Settings) -> int:
         raise ZongjieError("nothing to classify: give TEXT or pipe paragraphs on standard input")
     predictor = Predictor(artifact.load_compiled(settings.models_dir, model_in_service(settings, args.model)))
     predictions = predictor.predict(paragraphs, request_context(args.title, args.heading, len(paragraphs)))
+    explained = [predictor.explainer.explain(t, p.labels) if args.explain else None
+                 for t, p in zip(paragraphs, predictions)]
     if args.json:
         print_json({"model": predictor.version, "results": [
-            {"text": t, "labels": p.labels, "scores": p.scores} for t, p in zip(paragraphs, predictions)]})
+            {"text": t, "labels": p.labels, "scores": p.scores, **({"explain": e} if args.explain else {})}
+            for t, p, e in zip(paragraphs, predictions, explained)]})
         return 0
-    for text, pred in zip(paragraphs, predictions):
+    for text, pred, why in zip(paragraphs, predictions, explained):
         shown = text if len(text) <= 40 else text[:39] + "…"
         print(f"{'、'.join(pred.labels) or '(无标签)'}\t{shown}")
         print("    " + "  ".join(f"{k} {v:.2f}" for k, v in pred.scores.items()))
+        for label, terms in (why or {}).items():
+            print(f"    {label} 依据: " + ("  ".join(f"{t['term']} {t['weight']:.2f}" for t in terms) or "—"))
     return 0
 
 
@@ -101,6 +106,7 @@ def register(sub) -> None:
     p.add_argument("text", nargs="?", help="段落文字；不给时读标准输入")
     p.add_argument("--title", help="段落所在文档的标题（上下文）")
     p.add_argument("--heading", action="append", help="段落上方的标题，从外到内（每一级重复一次）")
+    p.add_argument("--explain", action="store_true", help="列出推高各标签的词语（与接口的 explain 相同）")
 
     p = command(sub, "tag", "给文件、文件夹和 .zip 压缩包里的每个段落打标签", SOURCES, MODEL, MODELS,
                 func=cmd_tag)
