@@ -23,17 +23,29 @@ def csv_line(values: list) -> str:
 
 
 def columns(source: str, member: str, number: int, headings: str, text: str,
-            labels: Sequence[str], scores: Sequence[float], model: str) -> list:
+            labels: Sequence[str], scores: Sequence[float], model: str, corrected: str = "") -> list:
     """The CSV/XLSX columns of one paragraph (`scores` in the order of LABELS); text that a
     spreadsheet would run as a formula is neutralised."""
     n = neutralise
-    return [n(source), n(member), number, n(headings), n(text), "、".join(labels), *scores, model, ""]
+    return [n(source), n(member), number, n(headings), n(text), "、".join(labels), *scores, model,
+            corrected]
+
+
+NO_LABEL = "无"  # a reviewed paragraph without labels, as `labels import` reads it
+
+
+def corrected_cell(corrected: Sequence[str] | None) -> str:
+    """The corrected_labels cell: empty when not reviewed, 无 when reviewed and no label fits."""
+    if corrected is None:
+        return ""
+    return "、".join(corrected) or NO_LABEL
 
 
 def row_values(row: dict) -> list:
     """A row dict (as in the JSON output) as the CSV/XLSX columns."""
     return columns(row["source"], row["member"], row["paragraph"], row["headings"], row["text"],
-                   row["labels"], [row["scores"][label] for label in LABELS], row["model"])
+                   row["labels"], [row["scores"][label] for label in LABELS], row["model"],
+                   corrected_cell(row.get("corrected")))
 
 
 class DocumentRows:

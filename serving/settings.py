@@ -28,6 +28,7 @@ class Settings:
     max_paragraphs: int = 1000
     max_paragraph_chars: int = 20000
     max_body_bytes: int = 5_000_000
+    max_upload_bytes: int = 16 << 20     # a file posted to /v1/classify/file (the review page)
     reload_interval: float = 2.0
     feedback_db: Path = Path("labels/inbox.sqlite3")
     devset: Path = Path("../shared/devset/real_dev.jsonl")  # scored by `zongjie train` when present

@@ -8,9 +8,8 @@ from typing import Iterable
 from training.cells import HEADERS_ZH, SCORE_SUFFIX_ZH, neutralise
 from training.labelset import LABELS
 
-from .rows import COLUMNS, row_values
+from .rows import COLUMNS, NO_LABEL as NO_LABEL_CHOICE, row_values
 
-NO_LABEL_CHOICE = "无"
 SCORE_FORMAT = "0.0%"
 WIDTHS = {"source": 28, "member": 18, "paragraph": 8, "headings": 28, "text": 70, "labels": 14,
           "model": 18, "corrected_labels": 16, "paragraphs": 8, "error": 40}

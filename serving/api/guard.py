@@ -7,6 +7,7 @@ import time
 
 from fastapi import FastAPI
 
+from ..limits import size_text
 from ..settings import Settings
 from .auth import auth_problem
 from .errors import envelope
@@ -32,6 +33,12 @@ def routed_paths(api: FastAPI) -> tuple[frozenset[str], frozenset[str]]:
             frozenset(path for path, methods in paths.items() if "post" in methods))
 
 
+def upload_paths(api: FastAPI) -> frozenset[str]:
+    """The posted paths whose body is a file upload (multipart/form-data in the OpenAPI)."""
+    return frozenset(path for path, methods in api.openapi()["paths"].items()
+                     if "multipart/form-data" in methods.get("post", {}).get("requestBody", {}).get("content", {}))
+
+
 def _error(status: int, code: str, message: str, **headers: str) -> tuple:
     body = json.dumps(envelope(code, message), ensure_ascii=False).encode("utf-8")
     return status, body, headers
@@ -44,6 +51,7 @@ class Guard:
     def __init__(self, app, *, api: FastAPI, settings: Settings, metrics: Metrics):
         self.app = app
         self.known, self.posted = routed_paths(api)  # built on the first request: every route is in
+        self.uploads = upload_paths(api)
         self.settings = settings
         self.max_body = settings.max_body_bytes
         self.metrics = metrics
@@ -69,7 +77,7 @@ class Guard:
             if problem:
                 problem = _error(*problem, **({"www-authenticate": "Bearer"} if problem[0] == 401 else {}))
             elif scope["method"] in ("POST", "PUT", "PATCH"):
-                problem, receive, pending = await self._check_body(headers, receive)
+                problem, receive, pending = await self._check_body(headers, receive, path in self.uploads)
             if problem:
                 await self._refuse(send_recording, receive if pending else None, *problem)
                 return
@@ -79,11 +87,12 @@ class Guard:
             self.metrics.observe(scope["method"], path if path in self.known else "other",
                                  status_seen[0], time.perf_counter() - start)
 
-    async def _check_body(self, headers: dict, receive):
+    async def _check_body(self, headers: dict, receive, upload: bool = False):
         ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            return self._too_large(), receive, True
+        limit = self.settings.max_upload_bytes if upload else self.max_body
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return self._too_large(upload), receive, True
         chunks, size = [], 0
         deadline = time.monotonic() + self.settings.body_timeout
         try:
@@ -97,8 +106,8 @@ class Guard:
                     break
                 chunk = message.get("body", b"")
                 size += len(chunk)
-                if size > self.max_body:
-                    return self._too_large(), receive, bool(message.get("more_body"))
+                if size > limit:
+                    return self._too_large(upload), receive, bool(message.get("more_body"))
                 if self.buffered + len(chunk) > self.settings.max_pending_body_bytes:
                     return _error(503, "busy", "too many large requests are being received; retry "
                                   "in a moment", **{"retry-after": "1"}), receive, bool(message.get("more_body"))
@@ -109,11 +118,15 @@ class Guard:
         finally:
             self.buffered -= sum(map(len, chunks))
         body = b"".join(chunks)
-        if body and ctype != b"application/json":
+        if upload:
+            if ctype != b"multipart/form-data":
+                return _error(415, "unsupported_media_type", "send the file as multipart/form-data "
+                              "(a form with a 'file' field)"), receive, False
+        elif body and ctype != b"application/json":
             return _error(415, "unsupported_media_type",
                           "send the body as JSON with Content-Type: application/json"), receive, False
         try:
-            body.decode("utf-8")
+            upload or body.decode("utf-8")  # an uploaded file is bytes: its reader decodes it
         except UnicodeDecodeError as exc:
             return _error(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {exc.start})"), receive, False
         sent = [False]
@@ -126,7 +139,11 @@ class Guard:
 
         return None, replay, False
 
-    def _too_large(self):
+    def _too_large(self, upload: bool = False):
+        if upload:
+            return _error(413, "file_too_large", f"文件超过 {size_text(self.settings.max_upload_bytes)} 的上限"
+                          f"（the file is larger than {size_text(self.settings.max_upload_bytes)}: "
+                          "ZONGJIE_MAX_UPLOAD_BYTES）")
         return _error(413, "body_too_large", f"the body is larger than {self.max_body} bytes")
 
     async def _refuse(self, send, receive, status: int, body: bytes, extra: dict) -> None:

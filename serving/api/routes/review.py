@@ -1,0 +1,129 @@
+"""The review page's endpoints: a whole file classified (`/v1/classify/file`, multipart) and the
+reviewed paragraphs written in the batch labeller's format (`/v1/export`, XLSX or CSV)."""
+from __future__ import annotations
+
+import io
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from training.context import numbering_level
+from training.labelset import LABELS, validate_labels
+
+from ...archive import Source
+from ...limits import Limits
+from ...output import write_table
+from ...predictor import document_context
+from ...readers import SUPPORTED
+from ...tagger import read_paragraphs
+from ..checks import check_paragraphs
+from ..deps import AUTH, HolderDep, MetricsDep, SettingsDep
+from ..errors import BODY_ERRORS, ApiError
+from .classify import _results
+
+router = APIRouter()
+
+# The batch labeller's reasons for a file it cannot read, said in Chinese first for the page.
+_PROBLEMS = [("unsupported file type", "unsupported_type", "无法读取这种文件类型（支持 .txt .docx .pdf .html）"),
+             ("encrypted PDF", "encrypted_pdf", "PDF 已加密（需要密码），请先去掉密码"),
+             ("no text layer", "no_text", "PDF 没有文字层（扫描件？），请先做文字识别（OCR）"),
+             ("no text in the document", "no_text", "文件里没有文字"),
+             ("ZONGJIE_MAX", "too_large", "文件太大"),
+             ("", "unreadable", "无法读取这个文件")]
+
+
+def _refusal(error: str) -> ApiError:
+    for needle, code, zh in _PROBLEMS:
+        if needle in error:
+            return ApiError(413 if code == "too_large" else 422, code, f"{zh}（{error}）")
+    raise AssertionError("unreachable: the last entry matches every error")
+
+
+def _kind(paragraph) -> str:
+    if paragraph.is_title:
+        return "title"
+    if paragraph.is_heading:
+        return "heading"
+    return "item" if numbering_level(paragraph.text) is not None else "paragraph"
+
+
+@router.post("/v1/classify/file", dependencies=AUTH, response_model=None, tags=["classify"],
+             responses=BODY_ERRORS)
+def classify_file(file: Annotated[UploadFile, File(description="报告文件：.txt（UTF-8/GBK）.docx .pdf .html")],
+                  holder: HolderDep, settings: SettingsDep, metrics: MetricsDep,
+                  explain: Annotated[bool, Form()] = True):
+    """上传一个文件：读取、切分段落（标题、编号条目、正文），逐段打标签，可选解释。"""
+    name = Path(file.filename or "").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED - {".doc", ".wps"}:
+        raise _refusal(f"unsupported file type {suffix or '(no extension)'}")
+    data = file.file.read()
+    paragraphs, error, _ = read_paragraphs(Source(name, data=data), Limits.from_settings(settings))
+    if error:
+        raise _refusal(error)
+    texts = [p.text for p in paragraphs]
+    check_paragraphs(texts, settings, "file", explain)
+    predictor = holder.predictor
+    results = _results(predictor, texts, explain, *document_context(paragraphs))
+    counts = Counter(label for r in results for label in r["labels"])
+    metrics.add_paragraphs(len(texts))
+    return {"model": predictor.version, "source": name, "thresholds": dict(zip(
+                predictor.labels, (round(float(t), 6) for t in predictor.thresholds))),
+            "paragraphs": [dict(r, number=p.number, text=p.text, headings=list(p.headings), kind=_kind(p))
+                           for p, r in zip(paragraphs, results)],
+            "counts": {label: counts.get(label, 0) for label in LABELS}}
+
+
+class ExportRow(BaseModel):
+    paragraph: int
+    text: str
+    headings: list[str] = []
+    labels: list[str] = Field(description="模型给出的标签")
+    scores: dict[str, float]
+    corrected: list[str] | None = Field(None, description="校对后的标签（未校对为 null）")
+
+
+class ExportRequest(BaseModel):
+    source: str = ""
+    model: str = ""
+    format: Literal["xlsx", "csv"] = "xlsx"
+    rows: list[ExportRow] = Field(..., max_length=20_000)
+
+
+_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          "csv": "text/csv; charset=utf-8"}
+
+
+@router.post("/v1/export", dependencies=AUTH, response_class=Response, tags=["classify"],
+             responses=BODY_ERRORS)
+def export(body: ExportRequest):
+    """把页面上的结果（含校对）写成批量打标签的 XLSX/CSV 格式（`zongjie labels import` 可读回）。"""
+    rows = []
+    for row in body.rows:
+        corrected = None
+        if row.corrected is not None:
+            corrected, problem = validate_labels(row.corrected)
+            if problem:
+                raise ApiError(422, "invalid_labels", f"paragraph {row.paragraph}: {problem}")
+        rows.append({"source": body.source, "member": "", "paragraph": row.paragraph,
+                     "headings": " > ".join(row.headings), "text": row.text, "labels": row.labels,
+                     "scores": {label: row.scores.get(label, 0.0) for label in LABELS},
+                     "model": body.model, "corrected": corrected})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"out.{body.format}"
+        write_table(path, body.format, rows)
+        data = path.read_bytes()
+    stem = Path(body.source).stem or "结果"
+    return Response(data, media_type=_TYPES[body.format], headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(stem)}-labels.{body.format}"})
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
