@@ -44,12 +44,20 @@ def _refusal(error: str) -> ApiError:
     raise AssertionError("unreachable: the last entry matches every error")
 
 
-def _kind(paragraph) -> str:
-    if paragraph.is_title:
-        return "title"
-    if paragraph.is_heading:
-        return "heading"
-    return "item" if numbering_level(paragraph.text) is not None else "paragraph"
+def kinds(paragraphs) -> list[str]:
+    """How the page shows each paragraph: title, heading, item (of a numbered list), paragraph.
+    The last item of a list reads as a heading to the splitter (nothing numbered follows it)."""
+    out, before = [], None
+    for p in paragraphs:
+        level = numbering_level(p.text)
+        if p.is_title:
+            out.append("title")
+        elif p.is_heading and not (out and out[-1] == "item" and level == before):
+            out.append("heading")
+        else:
+            out.append("item" if level is not None else "paragraph")
+        before = level
+    return out
 
 
 @router.post("/v1/classify/file", dependencies=AUTH, response_model=None, tags=["classify"],
@@ -74,8 +82,8 @@ def classify_file(file: Annotated[UploadFile, File(description="报告文件：.
     metrics.add_paragraphs(len(texts))
     return {"model": predictor.version, "source": name, "thresholds": dict(zip(
                 predictor.labels, (round(float(t), 6) for t in predictor.thresholds))),
-            "paragraphs": [dict(r, number=p.number, text=p.text, headings=list(p.headings), kind=_kind(p))
-                           for p, r in zip(paragraphs, results)],
+            "paragraphs": [dict(r, number=p.number, text=p.text, headings=list(p.headings), kind=kind)
+                           for p, r, kind in zip(paragraphs, results, kinds(paragraphs))],
             "counts": {label: counts.get(label, 0) for label in LABELS}}
 
 
