@@ -23,7 +23,7 @@ def _unicode(value: str) -> str:
 Text = Annotated[StrictStr, AfterValidator(_unicode)]
 # Documented for clients (and schema-driven tests); the server checks it with str.strip().
 Paragraph = Annotated[Text, Field(json_schema_extra={"pattern": "\\S"})]
-_BOTH = {"allOf": [{"contains": {"const": "问题"}}, {"contains": {"const": "计划"}}]}
+BOTH = {"allOf": [{"contains": {"const": "问题"}}, {"contains": {"const": "计划"}}]}
 
 EXAMPLE_PARAGRAPHS = [
     "全年新建、改扩建校舍12所，总建筑面积3.6万平方米，新增学位2400个。",
@@ -106,7 +106,7 @@ class FeedbackRequest(BaseModel):
     text: Paragraph = Field(..., description="段落原文")
     labels: list[Text] = Field(..., max_length=len(LABELS), description="正确的标签（可为空列表）",
                                json_schema_extra={"items": {"enum": list(LABELS)}, "uniqueItems": True,
-                                                  "not": _BOTH})
+                                                  "not": BOTH})
     note: Annotated[StrictStr, Field(max_length=NOTE_CHARS), AfterValidator(_unicode)] | None = None
     user: Annotated[StrictStr, Field(max_length=USER_CHARS), AfterValidator(_unicode)] | None = None
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from training.context import numbering_level
 from training.labelset import LABELS, validate_labels
@@ -24,6 +24,7 @@ from ...tagger import read_paragraphs
 from ..checks import check_paragraphs
 from ..deps import AUTH, HolderDep, MetricsDep, SettingsDep
 from ..errors import BODY_ERRORS, ApiError
+from ..schemas import BOTH, Text
 from .classify import _results
 
 router = APIRouter()
@@ -87,20 +88,35 @@ def classify_file(file: Annotated[UploadFile, File(description="报告文件：.
             "counts": {label: counts.get(label, 0) for label in LABELS}}
 
 
+def _number(value):
+    """A paragraph number is a JSON integer (5.0 is one, as JSON Schema says), never true or "5"."""
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be an integer")
+    return value
+
+
+LabelList = Annotated[list[Literal[LABELS]], Field(max_length=len(LABELS), json_schema_extra={
+    "uniqueItems": True, "not": BOTH})]
+
+
 class ExportRow(BaseModel):
-    paragraph: int
-    text: str
-    headings: list[str] = []
-    labels: list[str] = Field(description="模型给出的标签")
-    scores: dict[str, float]
-    corrected: list[str] | None = Field(None, description="校对后的标签（未校对为 null）")
+    model_config = ConfigDict(strict=True)  # false is not a score, nor "1" a paragraph number
+
+    paragraph: Annotated[int, Field(ge=0, le=10_000_000, strict=False), BeforeValidator(_number)]
+    text: Text
+    headings: Annotated[list[Annotated[Text, Field(max_length=500)]], Field(max_length=20)] = []
+    labels: LabelList = Field(description="模型给出的标签")
+    scores: dict[Literal[LABELS], Annotated[float, Field(ge=0, le=1)]]
+    corrected: LabelList | None = Field(None, description="校对后的标签（未校对为 null）")
 
 
 class ExportRequest(BaseModel):
-    source: str = ""
-    model: str = ""
+    model_config = ConfigDict(strict=True)
+
+    source: Annotated[Text, Field(max_length=500)] = ""
+    model: Annotated[Text, Field(max_length=200)] = ""
     format: Literal["xlsx", "csv"] = "xlsx"
-    rows: list[ExportRow] = Field(..., max_length=20_000)
+    rows: list[ExportRow]
 
 
 _TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -109,19 +125,27 @@ _TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 @router.post("/v1/export", dependencies=AUTH, response_class=Response, tags=["classify"],
              responses=BODY_ERRORS)
-def export(body: ExportRequest):
+def export(body: ExportRequest, settings: SettingsDep):
     """把页面上的结果（含校对）写成批量打标签的 XLSX/CSV 格式（`zongjie labels import` 可读回）。"""
+    if len(body.rows) > settings.max_paragraphs:
+        raise ApiError(413, "too_many_paragraphs",
+                       f"{len(body.rows)} rows; at most {settings.max_paragraphs} per request")
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def clean(text: str) -> str:  # control characters no workbook can hold
+        return ILLEGAL_CHARACTERS_RE.sub("", text)
+
     rows = []
     for row in body.rows:
-        corrected = None
-        if row.corrected is not None:
-            corrected, problem = validate_labels(row.corrected)
+        for given in (row.labels, row.corrected):
+            problem = validate_labels(given)[1] if given is not None else None
             if problem:
                 raise ApiError(422, "invalid_labels", f"paragraph {row.paragraph}: {problem}")
-        rows.append({"source": body.source, "member": "", "paragraph": row.paragraph,
-                     "headings": " > ".join(row.headings), "text": row.text, "labels": row.labels,
-                     "scores": {label: row.scores.get(label, 0.0) for label in LABELS},
-                     "model": body.model, "corrected": corrected})
+        corrected = None if row.corrected is None else validate_labels(row.corrected)[0]
+        rows.append({"source": clean(body.source), "member": "", "paragraph": row.paragraph,
+                     "headings": clean(" > ".join(row.headings)), "text": clean(row.text),
+                     "labels": row.labels, "scores": {label: row.scores.get(label, 0.0) for label in LABELS},
+                     "model": clean(body.model), "corrected": corrected})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"out.{body.format}"
         write_table(path, body.format, rows)
