@@ -12,6 +12,7 @@ import numpy as np
 from training.progress import Progress, counted
 
 from .archive import iter_sources
+from .limits import Limits
 from .predictor import Predictor
 from .tagger import read_paragraphs
 
@@ -25,14 +26,14 @@ def _key(text: str) -> str:
 
 def suggest(paths: list[str | Path], *, predictor: Predictor, n: int,
             known_texts: set[str] = frozenset(), pool_factor: int = 20,
-            progress: Progress | None = None) -> list[dict]:
+            progress: Progress | None = None, limits: Limits = Limits()) -> list[dict]:
     """Pick `n` paragraphs: lowest margin to a threshold first, at most a fair share per
     document, round-robin over the label each paragraph is least sure about; `progress` hears
     the documents read."""
     pool: list[tuple[float, int, dict]] = []  # a bounded max-heap of the most uncertain
     counter = 0
-    for source in counted(progress, "documents read", list(iter_sources(paths))):
-        paragraphs, error, _ = read_paragraphs(source)
+    for source in counted(progress, "documents read", list(iter_sources(paths, limits))):
+        paragraphs, error, _ = read_paragraphs(source, limits)
         texts = [p for p in paragraphs if len(p.text) >= MIN_CHARS and _key(p.text) not in known_texts]
         if not texts:
             continue

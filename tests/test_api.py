@@ -236,10 +236,12 @@ def test_the_guard_takes_its_paths_from_the_routes(client):
     from serving.api.guard import routed_paths
 
     known, posted = routed_paths(client.app)
-    assert known == {"/v1/classify", "/v1/classify/document", "/v1/classify/file", "/v1/export", "/v1/labels",
+    assert known == {"/v1/classify", "/v1/classify/document", "/v1/classify/file", "/v1/export", "/v1/suggest",
+                     "/v1/labels",
                      "/v1/model", "/v1/feedback", "/v1/admin/reload", "/healthz", "/readyz", "/metrics", "/docs",
                      "/openapi.json"}
-    assert posted == {"/v1/classify", "/v1/classify/document", "/v1/classify/file", "/v1/export", "/v1/feedback",
+    assert posted == {"/v1/classify", "/v1/classify/document", "/v1/classify/file", "/v1/export", "/v1/suggest",
+                      "/v1/feedback",
                       "/v1/admin/reload"}
     client.get("/nowhere")
     assert 'zongjie_requests_total{method="GET",endpoint="other",status="404"}' in client.get("/metrics").text

@@ -142,8 +142,8 @@ def test_the_guard_knows_the_new_routes(client):
     from serving.api.guard import routed_paths, upload_paths
 
     known, posted = routed_paths(client.app)
-    assert {"/v1/classify/file", "/v1/export"} <= posted
-    assert upload_paths(client.app) == frozenset({"/v1/classify/file"})
+    assert {"/v1/classify/file", "/v1/export", "/v1/suggest"} <= posted
+    assert upload_paths(client.app) == frozenset({"/v1/classify/file", "/v1/suggest"})
 
 
 def test_the_page_and_its_assets(client):
@@ -155,10 +155,43 @@ def test_the_page_and_its_assets(client):
     assert client.get("/assets/..%2Fapi%2Fapp.py").status_code == 404
 
 
-def test_explain_gives_whole_words(client):
+def test_explain_gives_whole_words(trained):
+    from serving.predictor import load_scorer
+
+    predictor = load_scorer(trained["models"], trained["version"])
     text = "全年新建校舍12所。"
-    r = client.post("/v1/classify", json={"text": text, "explain": True})
-    for terms in r.json()["results"][0]["explain"].values():
-        for t in terms:
-            assert t["term"] not in {"0所", "生开", "舍0"} and "0所" != t["term"]
-            assert all(text[a:b] == t["term"] for a, b in t["spans"])
+    terms = predictor.explainer.explain(text, ["基建"])["基建"]
+    assert terms
+    pieces = predictor.fast.segment(text)
+    bounds = {sum(map(len, pieces[:i])) for i in range(len(pieces) + 1)}
+    for t in terms:
+        assert t["term"] not in {"0所", "生开", "舍0", "全"}
+        for a, b in t["spans"]:
+            assert text[a:b] == t["term"] and a in bounds and b in bounds, t  # whole jieba words
+
+
+def test_classify_explain_prints_the_same_terms(cli, trained):
+    text = "新建教学楼，完成校舍改造。"
+    result = cli("classify", "--explain", "--models", trained["models"], text)
+    assert result.code == 0, result.err
+    line = next(x for x in result.out.splitlines() if "基建 依据:" in x)
+    from serving.predictor import load_scorer
+
+    expected = load_scorer(trained["models"], trained["version"]).explainer.explain(text, ["基建"])["基建"]
+    assert [x.rsplit(" ", 1)[0] for x in line.split("依据:")[1].strip().split("  ")] == [t["term"] for t in expected]
+
+
+def test_suggest_over_several_files_and_a_zip(client):
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("乙.txt", "召开党建工作会议，主题班会和消防演练。\n校舍改造和发放助学金同时推进。\n".encode("gbk"))
+    files = [("files", ("甲.docx", docx_bytes(["招聘特岗教师，下半年将开展消防演练。", "营养改善计划和危房改造工程。"]))),
+             ("files", ("包.zip", packed.getvalue()))]
+    r = client.post("/v1/suggest", files=files, data={"n": "3"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert 1 <= len(body["paragraphs"]) <= 3 and list(body["counts"]) == LABELS
+    assert {p["origin"] for p in body["paragraphs"]} <= {"甲.docx", "包.zip!乙.txt"}
+    assert all(list(p["scores"]) == LABELS and "explain" in p for p in body["paragraphs"])

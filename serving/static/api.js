@@ -55,10 +55,10 @@ export async function postJson(path, body) {
                              body: JSON.stringify(body) })).json();
 }
 
-export async function postFile(path, file, name) {
+export async function postFile(path, files, names) {
   const form = new FormData();
-  form.append("file", file, name);
-  form.append("explain", "true");
+  files.forEach((file, i) => form.append(path.endsWith("suggest") ? "files" : "file", file, names[i]));
+  if (!path.endsWith("suggest")) form.append("explain", "true");
   return (await call(path, { method: "POST", headers: headers(), body: form })).json();
 }
 

@@ -38,9 +38,13 @@ async function check() {
 }
 
 async function analyse(file, name) {
+  await load(() => postFile("v1/classify/file", [file], [name]));
+}
+
+async function load(request) {
   say("正在分析…", "info");
   try {
-    const doc = await postFile("v1/classify/file", file, name);
+    const doc = await request();
     doc.paragraphs.forEach((p) => { p.selected = p.labels.slice(); p.confirmed = false; p.corrected = false; });
     state.doc = doc; state.current = 0; state.filter = null;
     say(""); render();
@@ -68,6 +72,12 @@ function paragraphElement(p, i) {
   const text = document.createElement("span");
   text.className = "text";
   text.append(...highlighted(p.text, p.explain || {}, LABELS));
+  if (p.origin) {
+    const origin = document.createElement("span");
+    origin.className = "origin";
+    origin.textContent = `${p.origin} 第 ${p.number} 段`;
+    div.append(origin);
+  }
   const chips = document.createElement("span");
   chips.className = "chips";
   LABELS.forEach((label, k) => {
@@ -157,7 +167,7 @@ async function confirm() {
     if (!user) { say("请先在右上角填写校对人姓名（只需填一次）。"); $("reviewer").focus(); return; }
     try {
       await postJson("v1/feedback", { text: p.text, labels: p.selected, user,
-                                      note: `校对页：${state.doc.source} 第 ${p.number} 段` });
+                                      note: `校对页：${p.origin || state.doc.source} 第 ${p.number} 段` });
     } catch (error) { failed(error); return; }
   }
   p.confirmed = true; p.corrected = changed;
@@ -168,7 +178,7 @@ async function confirm() {
 async function download(format) {
   const doc = state.doc;
   const rows = doc.paragraphs.map((p) => ({ paragraph: p.number, text: p.text, headings: p.headings,
-    labels: p.labels, scores: p.scores, corrected: p.confirmed ? p.selected : null }));
+    labels: p.labels, scores: p.scores, corrected: p.confirmed ? p.selected : null, source: p.origin || null }));
   try {
     const blob = await postForBlob("v1/export", { source: doc.source, model: doc.model, format, rows });
     const a = document.createElement("a");
@@ -198,6 +208,11 @@ function setUp() {
     if (await check()) say("口令正确。", "info");
   });
   $("file").addEventListener("change", () => { const f = $("file").files[0]; if (f) analyse(f, f.name); $("file").value = ""; });
+  $("many").addEventListener("change", () => {
+    const fs = Array.from($("many").files);
+    if (fs.length) load(() => postFile("v1/suggest", fs, fs.map((f) => f.name)));
+    $("many").value = "";
+  });
   $("paste-button").addEventListener("click", () => {
     const text = $("paste").value;
     if (!text.trim()) { say("请先粘贴报告的文字。"); return; }

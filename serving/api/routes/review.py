@@ -79,13 +79,17 @@ def classify_file(file: Annotated[UploadFile, File(description="报告文件：.
     check_paragraphs(texts, settings, "file", explain)
     predictor = holder.predictor
     results = _results(predictor, texts, explain, *document_context(paragraphs))
-    counts = Counter(label for r in results for label in r["labels"])
     metrics.add_paragraphs(len(texts))
-    return {"model": predictor.version, "source": name, "thresholds": dict(zip(
+    return shown(predictor, name, [dict(r, number=p.number, text=p.text, headings=list(p.headings), kind=kind)
+                                   for p, r, kind in zip(paragraphs, results, kinds(paragraphs))])
+
+
+def shown(predictor, source: str, paragraphs: list[dict]) -> dict:
+    """What the page shows: the paragraphs, the thresholds (scores on hover), counts per label."""
+    counts = Counter(label for p in paragraphs for label in p["labels"])
+    return {"model": predictor.version, "source": source, "thresholds": dict(zip(
                 predictor.labels, (round(float(t), 6) for t in predictor.thresholds))),
-            "paragraphs": [dict(r, number=p.number, text=p.text, headings=list(p.headings), kind=kind)
-                           for p, r, kind in zip(paragraphs, results, kinds(paragraphs))],
-            "counts": {label: counts.get(label, 0) for label in LABELS}}
+            "paragraphs": paragraphs, "counts": {label: counts.get(label, 0) for label in LABELS}}
 
 
 def _number(value):
@@ -108,6 +112,7 @@ class ExportRow(BaseModel):
     labels: LabelList = Field(description="模型给出的标签")
     scores: dict[Literal[LABELS], Annotated[float, Field(ge=0, le=1)]]
     corrected: LabelList | None = Field(None, description="校对后的标签（未校对为 null）")
+    source: Annotated[Text, Field(max_length=500)] | None = Field(None, description="本段的文件（默认同 source）")
 
 
 class ExportRequest(BaseModel):
@@ -142,7 +147,8 @@ def export(body: ExportRequest, settings: SettingsDep):
             if problem:
                 raise ApiError(422, "invalid_labels", f"paragraph {row.paragraph}: {problem}")
         corrected = None if row.corrected is None else validate_labels(row.corrected)[0]
-        rows.append({"source": clean(body.source), "member": "", "paragraph": row.paragraph,
+        source, _, member = (row.source or body.source).partition("!")
+        rows.append({"source": clean(source), "member": clean(member), "paragraph": row.paragraph,
                      "headings": clean(" > ".join(row.headings)), "text": clean(row.text),
                      "labels": row.labels, "scores": {label: row.scores.get(label, 0.0) for label in LABELS},
                      "model": clean(body.model), "corrected": corrected})
