@@ -170,3 +170,15 @@ def test_a_bad_file_gets_a_message_not_a_blank_page(page, servers, tmp_path):
     page.set_input_files("#file", str(bad))
     page.wait_for_selector("#message.error")
     assert "无法读取这种文件类型" in page.inner_text("#message")
+
+
+def test_what_to_label_next(page, servers, tmp_path):
+    other = tmp_path / "乙.txt"
+    other.write_bytes("召开党建工作会议，开展主题班会和消防演练。\n校舍改造和发放助学金同时推进。\n".encode("gbk"))
+    page.goto(servers["open"])
+    page.set_input_files("#many", [str(report_docx(tmp_path)), str(other)])
+    page.wait_for_selector("#document .para .origin")
+    origins = page.locator("#document .origin").all_inner_texts()
+    assert origins and all(o.startswith(("报告.docx", "乙.txt")) for o in origins)
+    assert "待标注建议" in page.inner_text("#source")
+    page.screenshot(path=SHOTS / "review-suggest.png", full_page=True)
