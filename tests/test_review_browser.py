@@ -3,7 +3,6 @@ chips and highlights, filter, correct with the keyboard, the correction in the i
 the XLSX and read it back, the token prompt. Skipped, saying so, when there is no Chromium."""
 from __future__ import annotations
 
-import io
 import os
 import socket
 import threading
@@ -19,6 +18,7 @@ from serving.settings import Settings
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
 SHOTS = Path(os.environ.get("ZONGJIE_SCREENSHOTS", "/tmp/zongjie-screenshots"))
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -97,7 +97,7 @@ def test_upload_correct_and_download(page, servers, tmp_path):
     paras = page.locator("#document .para")
     assert paras.count() == 7 and page.locator(".para.title").count() == 1
     aid = paras.nth(2)
-    assert aid.locator(".chip").all_inner_texts() == ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
+    assert aid.locator(".chip").all_inner_texts() == LABELS
     assert "资助" in aid.locator(".chip.on").all_inner_texts()
     assert "得分" in aid.locator(".chip[data-label=资助]").get_attribute("title")
     marks = aid.locator("mark[data-label=资助]").all_inner_texts()
@@ -129,7 +129,7 @@ def test_upload_correct_and_download(page, servers, tmp_path):
     page.screenshot(path=SHOTS / "review-corrected.png", full_page=True)
 
     pending = FeedbackStore(servers["db"]).list()
-    assert [(f.user, f.labels) for f in pending] == [("王老师", sorted(chips_on, key=LABELS_ORDER.index))]
+    assert [(f.user, f.labels) for f in pending] == [("王老师", sorted(chips_on, key=LABELS.index))]
     assert "营养改善计划" in pending[0].text
 
     with page.expect_download() as got:
@@ -141,9 +141,6 @@ def test_upload_correct_and_download(page, servers, tmp_path):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][-1] == "更正标签" and len(rows) == 8
     assert rows[3][-1] == "、".join(pending[0].labels) and rows[4][-1] in ("无", rows[4][5])
-
-
-LABELS_ORDER = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
 
 
 def test_the_token_prompt(page, servers, tmp_path):

@@ -22,7 +22,10 @@ def _unicode(value: str) -> str:
 
 Text = Annotated[StrictStr, AfterValidator(_unicode)]
 # Documented for clients (and schema-driven tests); the server checks it with str.strip().
-Paragraph = Annotated[Text, Field(json_schema_extra={"pattern": "\\S"})]
+# A character that is not white space to Python's str.strip() (which also strips \x1c-\x1f and \x85,
+# unlike a JSON Schema \S, and keeps \ufeff).
+NOT_BLANK = "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+Paragraph = Annotated[Text, Field(json_schema_extra={"pattern": NOT_BLANK})]
 BOTH = {"allOf": [{"contains": {"const": "问题"}}, {"contains": {"const": "计划"}}]}
 
 EXAMPLE_PARAGRAPHS = [

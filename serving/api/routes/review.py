@@ -2,7 +2,6 @@
 reviewed paragraphs written in the batch labeller's format (`/v1/export`, XLSX or CSV)."""
 from __future__ import annotations
 
-import io
 import tempfile
 from collections import Counter
 from pathlib import Path
