@@ -12,7 +12,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 

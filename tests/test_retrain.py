@@ -202,7 +202,7 @@ def test_inbox_acceptance_checks_conflicts_as_import_does(cli, labels, tmp_path)
     db = tmp_path / "inbox.sqlite3"
     store = FeedbackStore(db)
     first = store.add(text=known.text, labels=other, user="李")              # disagrees with labels/
-    second = store.add(text=known.text, labels=list(known.labels), user="李")  # already there
+    store.add(text=known.text, labels=list(known.labels), user="李")  # already there
     result = cli("labels", "inbox", "--db", db, "--labels", labels, "--accept", "all")
     assert result.code == 0
     assert result.out.splitlines()[:2] == [

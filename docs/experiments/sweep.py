@@ -8,7 +8,6 @@ from training.holdout import holdout_docs, split_holdout
 from training.crossval import oof_scores, fit_calibration, calibrate, choose_thresholds
 from training.decision import decide
 from training.metrics import compute_metrics
-from training.dataset import parse_line
 from training.labelset import LABELS
 
 def dev():
