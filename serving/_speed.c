@@ -1,7 +1,7 @@
 /* Compiled inner loops of the fast path (serving/speed.py wraps them; serving/fastpath.py and
  * serving/normalize.py fall back to numpy when this extension is not built, with the same results).
  *
- * token_ids(tokens, ids, dropped) -> bytes       jieba tokens -> int64 ids, one dict look-up each
+ * token_ids(tokens, cache, unigram, ...) -> bytes   jieba tokens -> int64 ids, one dict look-up each
  * expand(codes, images, starts) -> bytes     per-character NFKC images, of any length
  * fold(text, lower, digit, space) -> bytes    the rest of normalize_text, newline-joined text
  * Kernel(...).score(ids, cids, codes, n) -> bytes   TF-IDF blocks and linear scores of a batch
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SPEED_VERSION 1
+#define SPEED_VERSION 2
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(address) __builtin_prefetch(address)
 #else
@@ -26,10 +26,30 @@
 
 /* ---- token ids ------------------------------------------------------------------------- */
 
+/* Whether a token holds a letter, digit or CJK character: `[\w\u4e00-\u9fff]` of re, whose \w
+ * for str patterns is Py_UNICODE_ISALNUM or '_' (tests/test_speed.py checks every code point). */
+static int is_token(PyObject *token) {
+    int kind = PyUnicode_KIND(token);
+    const void *data = PyUnicode_DATA(token);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(token);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '_' || (c >= 0x4E00 && c <= 0x9FFF) || Py_UNICODE_ISALNUM(c))
+            return 1;
+    }
+    return 0;
+}
+
+/* token_ids(tokens, cache, unigram, dropped, unknown, cache_max) -> bytes: the int64 id of every
+ * token, those equal to `dropped` left out. `cache` maps tokens seen before (and the newline and
+ * clause marks) to ids; a new token is `unigram[token]`, `unknown`, or `dropped` when it holds no
+ * letter, digit or CJK character, and is cached while the cache holds fewer than cache_max. */
 static PyObject *token_ids(PyObject *self, PyObject *args) {
-    PyObject *tokens, *table;
-    long long dropped;
-    if (!PyArg_ParseTuple(args, "O!O!L", &PyList_Type, &tokens, &PyDict_Type, &table, &dropped))
+    PyObject *tokens, *cache, *unigram;
+    long long dropped, unknown;
+    Py_ssize_t cache_max;
+    if (!PyArg_ParseTuple(args, "O!O!O!LLn", &PyList_Type, &tokens, &PyDict_Type, &cache, &PyDict_Type,
+                          &unigram, &dropped, &unknown, &cache_max))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(tokens), k = 0;
     PyObject *out = PyBytes_FromStringAndSize(NULL, n * 8);
@@ -38,21 +58,34 @@ static PyObject *token_ids(PyObject *self, PyObject *args) {
     int64_t *ids = (int64_t *)PyBytes_AS_STRING(out);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *token = PyList_GET_ITEM(tokens, i);
-        PyObject *value = PyDict_GetItemWithError(table, token); /* borrowed; no __missing__ */
+        PyObject *value = PyDict_GetItemWithError(cache, token); /* borrowed */
         long long id;
-        if (value == NULL) {
-            if (PyErr_Occurred())
-                goto fail;
-            value = PyObject_GetItem(table, token); /* the dict's __missing__ computes it */
-            if (value == NULL)
-                goto fail;
+        if (value != NULL) {
             id = PyLong_AsLongLong(value);
-            Py_DECREF(value);
+            if (id == -1 && PyErr_Occurred())
+                goto fail;
         } else {
-            id = PyLong_AsLongLong(value);
+            if (PyErr_Occurred() || !PyUnicode_Check(token))
+                goto fail;
+            if (!is_token(token)) {
+                id = dropped;
+            } else if ((value = PyDict_GetItemWithError(unigram, token)) != NULL) {
+                if ((id = PyLong_AsLongLong(value)) == -1 && PyErr_Occurred())
+                    goto fail;
+            } else if (PyErr_Occurred()) {
+                goto fail;
+            } else {
+                id = unknown;
+            }
+            if (PyDict_GET_SIZE(cache) < cache_max) {
+                PyObject *boxed = PyLong_FromLongLong(id);
+                if (boxed == NULL || PyDict_SetItem(cache, token, boxed) < 0) {
+                    Py_XDECREF(boxed);
+                    goto fail;
+                }
+                Py_DECREF(boxed);
+            }
         }
-        if (id == -1 && PyErr_Occurred())
-            goto fail;
         if (id != dropped)
             ids[k++] = id;
     }
@@ -60,6 +93,8 @@ static PyObject *token_ids(PyObject *self, PyObject *args) {
         return NULL;
     return out;
 fail:
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "token_ids: tokens must be str");
     Py_DECREF(out);
     return NULL;
 }
@@ -352,8 +387,11 @@ static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a,
             continue;
         if (k->lo <= 2 && pair >= 0)
             cols[n++] = pair;
-        if (i + 8 < e) /* the slots read a few characters on: fetched while these are looked up */
+        if (i + 8 < e) { /* the slots read a few characters on: fetched while these are looked up */
             table_prefetch(PAIRS(k), cids[i + 7] * U + cids[i + 8]);
+            if (k->hi >= 3 && i + 9 < e)
+                table_prefetch(TRIPLES(k), (cids[i + 7] * U + cids[i + 8]) * U + cids[i + 9]);
+        }
         /* the pair (i + 1, i + 2), read once for this 3-gram and the next 2-gram */
         int32_t next = i + 2 < e ? table_get(PAIRS(k), cids[i + 1] * U + cids[i + 2]) : -1;
         if (k->hi >= 3 && i + 2 < e &&
@@ -405,11 +443,14 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
             goto done;
         }
         Py_ssize_t t = 0;
-        for (Py_ssize_t i = 0; i < n; i++)
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (i + 16 < n)
+                PREFETCH(counts + k->columns[i + 16]);
             if (counts[k->columns[i]]++ == 0) {
                 touched[t++] = k->columns[i];
                 PREFETCH(weights + (Py_ssize_t)k->columns[i] * (L + 1));
             }
+        }
         double norm[3] = {0, 0, 0}, *row = out + d * L;
         for (Py_ssize_t i = 0; i < t; i++) { /* sublinear TF-IDF, and each block's l2 norm */
             int32_t c = touched[i], count = counts[c];
