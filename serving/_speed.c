@@ -239,6 +239,7 @@ static int table_build(Table *t, Py_buffer *keys_b, Py_buffer *values_b, int vbi
 enum { B_UNI, B_PAIR_KEYS, B_PAIR_VALUES, B_TRIPLE_KEYS, B_TRIPLE_VALUES, B_WORD_KEYS, B_WORD_VALUES,
        B_CUE_KEYS, B_CUE_VALUES, B_SHAPES, B_LIMITS, B_WEIGHTS, B_INTERCEPT, N_BUFFERS };
 #define N_DIMS 12
+#define MAX_ROW 64 /* labels + 1 */
 
 typedef struct {
     PyObject_HEAD
@@ -249,7 +250,7 @@ typedef struct {
     Table tables[4]; /* character pairs, character triples, word pairs, tagged cue words */
     int n_limits, n_tags;
     int32_t *counts, *touched, *columns;
-    double *values;
+    double *weights_raw, *weights; /* the weights buffer copied to rows aligned on 64 bytes */
     Py_ssize_t columns_cap;
 } Kernel;
 
@@ -264,9 +265,9 @@ static void kernel_free(Kernel *k) {
     PyMem_Free(k->counts);
     PyMem_Free(k->touched);
     PyMem_Free(k->columns);
-    PyMem_Free(k->values);
+    PyMem_Free(k->weights_raw);
     k->counts = k->touched = k->columns = NULL;
-    k->values = NULL;
+    k->weights_raw = k->weights = NULL;
 }
 
 static void kernel_dealloc(Kernel *k) {
@@ -313,10 +314,19 @@ static int kernel_init(Kernel *k, PyObject *args, PyObject *kwds) {
             return -1;
     k->counts = PyMem_Calloc(k->F + 1, sizeof(int32_t));
     k->touched = PyMem_Malloc((k->F + 1) * sizeof(int32_t));
-    k->values = PyMem_Malloc((k->F + 1) * sizeof(double));
+    if (k->L + 1 > MAX_ROW) {
+        PyErr_SetString(PyExc_ValueError, "Kernel: too many labels");
+        return -1;
+    }
+    /* One row of L + 1 doubles per column (8 with 7 labels: one cache line when aligned). */
+    k->weights_raw = PyMem_Malloc((size_t)k->F * (k->L + 1) * sizeof(double) + 64);
+    if (k->weights_raw != NULL) {
+        k->weights = (double *)(((uintptr_t)k->weights_raw + 63) & ~(uintptr_t)63);
+        memcpy(k->weights, k->buffers[B_WEIGHTS].buf, (size_t)k->F * (k->L + 1) * sizeof(double));
+    }
     k->columns_cap = 4096;
     k->columns = PyMem_Malloc(k->columns_cap * sizeof(int32_t));
-    if (!k->counts || !k->touched || !k->columns || !k->values) {
+    if (!k->counts || !k->touched || !k->columns || !k->weights_raw) {
         PyErr_NoMemory();
         return -1;
     }
@@ -427,10 +437,9 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
     if (result == NULL)
         goto done;
     double *out = (double *)PyBytes_AS_STRING(result);
-    const double *weights = k->buffers[B_WEIGHTS].buf;
+    const double *weights = k->weights;
     const double *intercept = k->buffers[B_INTERCEPT].buf;
     int32_t *counts = k->counts, *touched = k->touched;
-    double *values = k->values;
     Py_ssize_t a = 0, s = 0;
     for (Py_ssize_t d = 0; d < n_docs; d++) {
         Py_ssize_t b = a, e = s;
@@ -446,30 +455,34 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
         for (Py_ssize_t i = 0; i < n; i++) {
             if (i + 16 < n)
                 PREFETCH(counts + k->columns[i + 16]);
-            if (counts[k->columns[i]]++ == 0) {
+            if (counts[k->columns[i]]++ == 0)
                 touched[t++] = k->columns[i];
-                PREFETCH(weights + (Py_ssize_t)k->columns[i] * (L + 1));
-            }
         }
-        double norm[3] = {0, 0, 0}, *row = out + d * L;
-        for (Py_ssize_t i = 0; i < t; i++) { /* sublinear TF-IDF, and each block's l2 norm */
-            int32_t c = touched[i], count = counts[c];
-            double v = (count == 1 ? 1.0 : 1.0 + log((double)count)) * weights[(Py_ssize_t)c * (L + 1) + L];
-            values[i] = v;
-            norm[(c >= k->n_words) + (c >= k->cue_start)] += v * v;
-            counts[c] = 0;
-        }
-        for (int j = 0; j < 3; j++)
-            norm[j] = norm[j] > 0 ? 1.0 / sqrt(norm[j]) : 1.0;
-        for (Py_ssize_t l = 0; l < L; l++)
-            row[l] = 0.0;
+        /* Sublinear TF-IDF, summed times the coefficients per block (words, characters, cues);
+         * each block's sum is then scaled by its l2 norm. */
+        double acc[3 * MAX_ROW], n0 = 0, n1 = 0, n2 = 0, *row = out + d * L;
+        memset(acc, 0, 3 * (L + 1) * sizeof(double));
+        for (Py_ssize_t i = 0; i < t && i < 24; i++)
+            PREFETCH(weights + (Py_ssize_t)touched[i] * (L + 1));
         for (Py_ssize_t i = 0; i < t; i++) {
-            int32_t c = touched[i];
-            double v = values[i] * norm[(c >= k->n_words) + (c >= k->cue_start)];
+            if (i + 24 < t) /* the rows of the columns a few on: fetched while these are summed */
+                PREFETCH(weights + (Py_ssize_t)touched[i + 24] * (L + 1));
+            int32_t c = touched[i], count = counts[c];
+            counts[c] = 0;
             const double *w = weights + (Py_ssize_t)c * (L + 1);
+            double v = (count == 1 ? 1.0 : 1.0 + log((double)count)) * w[L], vv = v * v;
+            int block = (c >= k->n_words) + (c >= k->cue_start);
+            n0 += block == 0 ? vv : 0.0; /* three sums, no chain through memory */
+            n1 += block == 1 ? vv : 0.0;
+            n2 += block == 2 ? vv : 0.0;
+            double *sum = acc + block * (L + 1);
             for (Py_ssize_t l = 0; l < L; l++)
-                row[l] += v * w[l];
+                sum[l] += v * w[l];
         }
+        double scale[3] = {n0 > 0 ? 1.0 / sqrt(n0) : 1.0, n1 > 0 ? 1.0 / sqrt(n1) : 1.0,
+                           n2 > 0 ? 1.0 / sqrt(n2) : 1.0};
+        for (Py_ssize_t l = 0; l < L; l++)
+            row[l] = acc[l] * scale[0] + acc[L + 1 + l] * scale[1] + acc[2 * (L + 1) + l] * scale[2];
         for (Py_ssize_t l = 0; l < L; l++)
             row[l] += intercept[l];
         a = b + 1;
