@@ -109,15 +109,19 @@ class FastScorer(NumpyPath):
         # Every character of the vocabulary gets a dense id (0 = in no n-gram); 1-grams are a
         # table look-up, 2-grams and 3-grams hash look-ups of packed ids.
         n_words, G = self.n_words, len(grams)
-        if any("\x00" in g for g in grams):  # numpy strings cannot hold a trailing NUL
+        if "\x00" in "".join(grams):  # numpy strings cannot hold a trailing NUL
             raise ValueError("fast path cannot compile a character n-gram with a NUL character")
         codes = np.zeros((G, 3), dtype=np.uint32)
         if G:
             codes[:] = np.array(grams, dtype="U3").view(np.uint32).reshape(G, 3)
         lengths = (codes != 0).sum(axis=1)
-        alphabet = np.unique(codes[codes != 0])
+        dense = np.bincount(codes.ravel()) > 0  # code point -> in some n-gram (0 pads)
+        dense[0] = False
+        alphabet = np.flatnonzero(dense)
         self.U = U = len(alphabet) + 1
-        ids = np.where(codes != 0, np.searchsorted(alphabet, codes) + 1, 0).astype(np.int64)
+        ranks = np.zeros(len(dense), dtype=np.int64)
+        ranks[alphabet] = np.arange(1, U)
+        ids = ranks[codes]
         self.bmp = np.zeros(0x10000, dtype=np.int64)
         small = alphabet < 0x10000
         self.bmp[alphabet[small]] = np.flatnonzero(small) + 1
@@ -132,7 +136,7 @@ class FastScorer(NumpyPath):
         self.triple_entries = triples, columns[three]
         # A 3-gram seen in min_df documents has both its 2-grams in the vocabulary as well, so
         # only positions where both are found need a look-up — checked here, not assumed.
-        self.prune = bool(np.isin(triples // U, pairs).all() and np.isin(triples % (U * U), pairs).all())
+        self.prune = _covered(triples // U, pairs, U * U) and _covered(triples % (U * U), pairs, U * U)
 
     def _segmenter(self):
         if self._segment is None:
@@ -200,3 +204,12 @@ class FastScorer(NumpyPath):
 
 def _entries(keys: list[int], cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(keys, dtype=np.int64), np.asarray(cols, dtype=np.int32)
+
+
+def _covered(keys: np.ndarray, table: np.ndarray, size: int) -> bool:
+    """Whether every key (all < size) is in `table`."""
+    if size > 1 << 26:
+        return bool(np.isin(keys, table).all())
+    held = np.zeros(size, dtype=bool)
+    held[table] = True
+    return bool(held[keys].all())
