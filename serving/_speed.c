@@ -5,6 +5,7 @@
  * expand(codes, images, starts) -> bytes     per-character NFKC images, of any length
  * fold(text, lower, digit, space) -> bytes    the rest of normalize_text, newline-joined text
  * Kernel(...).score(ids, cids, codes, n) -> bytes   TF-IDF blocks and linear scores of a batch
+ *                                           (cids empty: BMP characters looked up by the kernel)
  *
  * Only the buffer protocol is used (no numpy headers), so it builds with a bare C compiler.
  */
@@ -14,7 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SPEED_VERSION 2
+#define SPEED_VERSION 3
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(address) __builtin_prefetch(address)
 #else
@@ -237,7 +238,7 @@ static int table_build(Table *t, Py_buffer *keys_b, Py_buffer *values_b, int vbi
 }
 
 enum { B_UNI, B_PAIR_KEYS, B_PAIR_VALUES, B_TRIPLE_KEYS, B_TRIPLE_VALUES, B_WORD_KEYS, B_WORD_VALUES,
-       B_CUE_KEYS, B_CUE_VALUES, B_SHAPES, B_LIMITS, B_WEIGHTS, B_INTERCEPT, N_BUFFERS };
+       B_CUE_KEYS, B_CUE_VALUES, B_SHAPES, B_LIMITS, B_WEIGHTS, B_INTERCEPT, B_BMP, N_BUFFERS };
 #define N_DIMS 12
 #define MAX_ROW 64 /* labels + 1 */
 
@@ -250,6 +251,8 @@ typedef struct {
     Table tables[4]; /* character pairs, character triples, word pairs, tagged cue words */
     int n_limits, n_tags;
     int32_t *counts, *touched, *columns;
+    int64_t *dense; /* one paragraph's dense character ids, when score() is given none */
+    Py_ssize_t dense_cap;
     double *weights_raw, *weights; /* the weights buffer copied to rows aligned on 64 bytes */
     Py_ssize_t columns_cap;
 } Kernel;
@@ -266,6 +269,9 @@ static void kernel_free(Kernel *k) {
     PyMem_Free(k->touched);
     PyMem_Free(k->columns);
     PyMem_Free(k->weights_raw);
+    PyMem_Free(k->dense);
+    k->dense = NULL;
+    k->dense_cap = 0;
     k->counts = k->touched = k->columns = NULL;
     k->weights_raw = k->weights = NULL;
 }
@@ -301,7 +307,8 @@ static int kernel_init(Kernel *k, PyObject *args, PyObject *kwds) {
     k->n_tags = (int)d[11];
     k->n_limits = (int)(k->buffers[B_LIMITS].len / 8);
     if (k->buffers[B_WEIGHTS].len != (Py_ssize_t)(k->F * (k->L + 1) * 8) ||
-        k->buffers[B_SHAPES].len != (Py_ssize_t)((k->n_limits + 2) * 8)) {
+        k->buffers[B_SHAPES].len != (Py_ssize_t)((k->n_limits + 2) * 8) ||
+        k->buffers[B_BMP].len != 0x10000 * 8) {
         PyErr_SetString(PyExc_ValueError, "Kernel: weights or shapes of the wrong size");
         return -1;
     }
@@ -415,7 +422,8 @@ static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a,
 }
 
 /* score(ids, cids, codes, n) -> n x L float64 linear scores: paragraph i is the run of ids
- * after the i-th NEWLINE id and of codes (and their dense ids cids) after the i-th newline. */
+ * after the i-th NEWLINE id and of codes (and their dense ids cids) after the i-th newline.
+ * cids empty: the codes are all in the BMP, their dense ids looked up here, a paragraph at a time. */
 static PyObject *kernel_score(Kernel *k, PyObject *args) {
     Py_buffer ids_b, cids_b, codes_b;
     Py_ssize_t n_docs;
@@ -429,7 +437,9 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
     const int64_t *ids = ids_b.buf, *cids = cids_b.buf;
     const uint32_t *codes = codes_b.buf;
     Py_ssize_t n_ids = ids_b.len / 8, n_codes = codes_b.len / 4, L = k->L;
-    if (cids_b.len / 8 != n_codes) {
+    const int64_t *bmp = k->buffers[B_BMP].buf;
+    int own_ids = cids_b.len == 0 && n_codes > 0; /* dense ids from the BMP table, here */
+    if (!own_ids && cids_b.len / 8 != n_codes) {
         PyErr_SetString(PyExc_ValueError, "score: codes and their ids differ in length");
         goto done;
     }
@@ -445,7 +455,30 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
         Py_ssize_t b = a, e = s;
         while (b < n_ids && ids[b] != NEWLINE) b++;
         while (e < n_codes && codes[e] != '\n') e++;
-        Py_ssize_t n = paragraph_columns(k, ids, a, b, cids, s, e, e > s && codes[e - 1] == ':');
+        const int64_t *dense = cids;
+        Py_ssize_t from = s, to = e;
+        if (own_ids) {
+            if (e - s > k->dense_cap) {
+                int64_t *bigger = PyMem_Realloc(k->dense, (e - s) * sizeof(int64_t));
+                if (bigger == NULL) {
+                    Py_CLEAR(result);
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                k->dense = bigger;
+                k->dense_cap = e - s;
+            }
+            for (Py_ssize_t i = s; i < e; i++) {
+                if (codes[i] >= 0x10000) {
+                    Py_CLEAR(result);
+                    PyErr_SetString(PyExc_ValueError, "score: a character beyond the BMP needs its dense ids given");
+                    goto done;
+                }
+                k->dense[i - s] = bmp[codes[i]];
+            }
+            dense = k->dense, from = 0, to = e - s;
+        }
+        Py_ssize_t n = paragraph_columns(k, ids, a, b, dense, from, to, e > s && codes[e - 1] == ':');
         if (n < 0) {
             Py_CLEAR(result);
             PyErr_NoMemory();

@@ -179,6 +179,10 @@ class FastScorer(NumpyPath):
             return ids
         return self.bmp[codes]
 
+    def _kernel_codes(self, codes: np.ndarray) -> bytes | np.ndarray:
+        """The dense ids of the kernel's characters: none (it looks BMP ones up itself), or all."""
+        return self._dense_codes(codes) if len(codes) and int(codes.max()) >= 0x10000 else b""
+
     def _batch_scores(self, texts: list[str]) -> np.ndarray:
         # No reference cycle is made here, but the cut's list of a token per word is: collections
         # while it lives would scan it (a tenth of the whole run's time), and it is freed by
@@ -196,7 +200,7 @@ class FastScorer(NumpyPath):
         if self._kernel is None:
             return self._numpy_scores(norms, joined, codes)
         ids = self._batch_ids(norms, joined)
-        z = self._kernel.score(ids, self._dense_codes(codes), codes, len(texts))
+        z = self._kernel.score(ids, self._kernel_codes(codes), codes, len(texts))
         return np.frombuffer(z, dtype=np.float64).reshape(len(texts), len(self.labels))
 
     def _single_scores(self, text: str) -> np.ndarray:
@@ -207,7 +211,7 @@ class FastScorer(NumpyPath):
         norm = normalize_text(text)
         codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32)
         ids = self._token_ids(self.segment(norm))
-        z = self._kernel.score(ids, self._dense_codes(codes), codes, 1)
+        z = self._kernel.score(ids, self._kernel_codes(codes), codes, 1)
         return np.frombuffer(z, dtype=np.float64)[None, :]
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:

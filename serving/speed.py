@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-VERSION = 2  # SPEED_VERSION in _speed.c
+VERSION = 3  # SPEED_VERSION in _speed.c
 
 
 def _load():
@@ -47,8 +47,8 @@ def kernel(scorer, n_tags: int, head_words: int, limits: tuple[int, ...]):
     # One row of 8 doubles per column with 7 labels: its coefficients and idf in one cache line.
     weights = np.hstack([scorer.coef, scorer.idf[:, None]])
     buffers = (scorer.uni, *(array for table in tables for array in table), shapes, limits, weights,
-               scorer.intercept)
-    kinds = (np.int32,) + (np.int64, np.int32) * 4 + (np.int64, np.int64, np.float64, np.float64)
+               scorer.intercept, scorer.bmp)
+    kinds = (np.int32,) + (np.int64, np.int32) * 4 + (np.int64, np.int64, np.float64, np.float64, np.int64)
     try:
         return native.Kernel(dims, tuple(np.ascontiguousarray(b, dtype=k) for b, k in zip(buffers, kinds)))
     except ValueError:  # keys too wide for its packed tables: the numpy path scores this model
