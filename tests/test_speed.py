@@ -73,3 +73,12 @@ def test_compiled_token_ids_classify_every_character_like_the_analyzer():
     cache: dict = {"x": 7}
     assert speed.token_ids(["x", "词", "，", "词"], cache, {}, -2, -1, 10).tolist() == [7, -1, -1]
     assert cache == {"x": 7, "词": -1, "，": -2}
+
+
+def test_without_the_extension_the_fast_path_still_equals_the_pipeline():
+    # What runs where the extension cannot build: the whole equality test on every labelled
+    # paragraph, batches and single paragraphs, with the numpy path and Python token ids.
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "tests/test_fastpath.py", "-k", "fast_scores_equal"],
+                   cwd=REPO, check=True, capture_output=True,
+                   env={**os.environ, "ZONGJIE_PURE_PYTHON": "1"})
