@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import socket
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,3 +44,20 @@ def zongjie() -> list[str]:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def single_latency(texts: list[str]) -> float:
+    """p50 seconds of an in-process `Predictor.predict` of one paragraph (the API's path), each
+    of `texts` once, with the model in service."""
+    from serving.predictor import Predictor
+    from training import artifact
+
+    models = ROOT / "models"
+    predictor = Predictor(artifact.load_compiled(models, artifact.require_current(models)))
+    predictor.predict(texts[:1])
+    times = []
+    for text in texts:
+        start = time.perf_counter()
+        predictor.predict([text])
+        times.append(time.perf_counter() - start)
+    return percentile(times, 50)

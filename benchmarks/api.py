@@ -15,7 +15,7 @@ import time
 import httpx
 import psutil
 
-from _common import ROOT, ensure_model, free_port, percentile, sample_paragraphs, zongjie
+from _common import ROOT, ensure_model, free_port, percentile, sample_paragraphs, single_latency, zongjie
 
 
 async def drive(base: str, payloads: list[dict], clients: int, seconds: float) -> tuple[list[float], int]:
@@ -85,21 +85,6 @@ def in_process(texts: list[str], batch: int, seconds: float = 3.0) -> float:
         n += batch
         i += batch
     return n / (time.perf_counter() - start)
-
-
-def single_latency(texts: list[str]) -> float:
-    from serving.predictor import Predictor
-    from training import artifact
-
-    models = ROOT / "models"
-    predictor = Predictor(artifact.load_compiled(models, artifact.require_current(models)))
-    predictor.predict(texts[:1])
-    times = []
-    for text in texts:
-        start = time.perf_counter()
-        predictor.predict([text])
-        times.append(time.perf_counter() - start)
-    return percentile(times, 50)
 
 
 def main() -> None:

@@ -1,10 +1,11 @@
 /* Compiled inner loops of the fast path (serving/speed.py wraps them; serving/fastpath.py and
  * serving/normalize.py fall back to numpy when this extension is not built, with the same results).
  *
- * token_ids(tokens, ids, dropped) -> bytes       jieba tokens -> int64 ids, one dict look-up each
+ * token_ids(tokens, cache, unigram, ...) -> bytes   jieba tokens -> int64 ids, one dict look-up each
  * expand(codes, images, starts) -> bytes     per-character NFKC images, of any length
  * fold(text, lower, digit, space) -> bytes    the rest of normalize_text, newline-joined text
  * Kernel(...).score(ids, cids, codes, n) -> bytes   TF-IDF blocks and linear scores of a batch
+ *                                           (cids empty: BMP characters looked up by the kernel)
  *
  * Only the buffer protocol is used (no numpy headers), so it builds with a bare C compiler.
  */
@@ -14,7 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SPEED_VERSION 1
+#define SPEED_VERSION 3
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(address) __builtin_prefetch(address)
 #else
@@ -26,10 +27,30 @@
 
 /* ---- token ids ------------------------------------------------------------------------- */
 
+/* Whether a token holds a letter, digit or CJK character: `[\w\u4e00-\u9fff]` of re, whose \w
+ * for str patterns is Py_UNICODE_ISALNUM or '_' (tests/test_speed.py checks every code point). */
+static int is_token(PyObject *token) {
+    int kind = PyUnicode_KIND(token);
+    const void *data = PyUnicode_DATA(token);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(token);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '_' || (c >= 0x4E00 && c <= 0x9FFF) || Py_UNICODE_ISALNUM(c))
+            return 1;
+    }
+    return 0;
+}
+
+/* token_ids(tokens, cache, unigram, dropped, unknown, cache_max) -> bytes: the int64 id of every
+ * token, those equal to `dropped` left out. `cache` maps tokens seen before (and the newline and
+ * clause marks) to ids; a new token is `unigram[token]`, `unknown`, or `dropped` when it holds no
+ * letter, digit or CJK character, and is cached while the cache holds fewer than cache_max. */
 static PyObject *token_ids(PyObject *self, PyObject *args) {
-    PyObject *tokens, *table;
-    long long dropped;
-    if (!PyArg_ParseTuple(args, "O!O!L", &PyList_Type, &tokens, &PyDict_Type, &table, &dropped))
+    PyObject *tokens, *cache, *unigram;
+    long long dropped, unknown;
+    Py_ssize_t cache_max;
+    if (!PyArg_ParseTuple(args, "O!O!O!LLn", &PyList_Type, &tokens, &PyDict_Type, &cache, &PyDict_Type,
+                          &unigram, &dropped, &unknown, &cache_max))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(tokens), k = 0;
     PyObject *out = PyBytes_FromStringAndSize(NULL, n * 8);
@@ -38,21 +59,34 @@ static PyObject *token_ids(PyObject *self, PyObject *args) {
     int64_t *ids = (int64_t *)PyBytes_AS_STRING(out);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *token = PyList_GET_ITEM(tokens, i);
-        PyObject *value = PyDict_GetItemWithError(table, token); /* borrowed; no __missing__ */
+        PyObject *value = PyDict_GetItemWithError(cache, token); /* borrowed */
         long long id;
-        if (value == NULL) {
-            if (PyErr_Occurred())
-                goto fail;
-            value = PyObject_GetItem(table, token); /* the dict's __missing__ computes it */
-            if (value == NULL)
-                goto fail;
+        if (value != NULL) {
             id = PyLong_AsLongLong(value);
-            Py_DECREF(value);
+            if (id == -1 && PyErr_Occurred())
+                goto fail;
         } else {
-            id = PyLong_AsLongLong(value);
+            if (PyErr_Occurred() || !PyUnicode_Check(token))
+                goto fail;
+            if (!is_token(token)) {
+                id = dropped;
+            } else if ((value = PyDict_GetItemWithError(unigram, token)) != NULL) {
+                if ((id = PyLong_AsLongLong(value)) == -1 && PyErr_Occurred())
+                    goto fail;
+            } else if (PyErr_Occurred()) {
+                goto fail;
+            } else {
+                id = unknown;
+            }
+            if (PyDict_GET_SIZE(cache) < cache_max) {
+                PyObject *boxed = PyLong_FromLongLong(id);
+                if (boxed == NULL || PyDict_SetItem(cache, token, boxed) < 0) {
+                    Py_XDECREF(boxed);
+                    goto fail;
+                }
+                Py_DECREF(boxed);
+            }
         }
-        if (id == -1 && PyErr_Occurred())
-            goto fail;
         if (id != dropped)
             ids[k++] = id;
     }
@@ -60,6 +94,8 @@ static PyObject *token_ids(PyObject *self, PyObject *args) {
         return NULL;
     return out;
 fail:
+    if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "token_ids: tokens must be str");
     Py_DECREF(out);
     return NULL;
 }
@@ -202,8 +238,9 @@ static int table_build(Table *t, Py_buffer *keys_b, Py_buffer *values_b, int vbi
 }
 
 enum { B_UNI, B_PAIR_KEYS, B_PAIR_VALUES, B_TRIPLE_KEYS, B_TRIPLE_VALUES, B_WORD_KEYS, B_WORD_VALUES,
-       B_CUE_KEYS, B_CUE_VALUES, B_SHAPES, B_LIMITS, B_WEIGHTS, B_INTERCEPT, N_BUFFERS };
+       B_CUE_KEYS, B_CUE_VALUES, B_SHAPES, B_LIMITS, B_WEIGHTS, B_INTERCEPT, B_BMP, N_BUFFERS };
 #define N_DIMS 12
+#define MAX_ROW 64 /* labels + 1 */
 
 typedef struct {
     PyObject_HEAD
@@ -214,7 +251,9 @@ typedef struct {
     Table tables[4]; /* character pairs, character triples, word pairs, tagged cue words */
     int n_limits, n_tags;
     int32_t *counts, *touched, *columns;
-    double *values;
+    int64_t *dense; /* one paragraph's dense character ids, when score() is given none */
+    Py_ssize_t dense_cap;
+    double *weights_raw, *weights; /* the weights buffer copied to rows aligned on 64 bytes */
     Py_ssize_t columns_cap;
 } Kernel;
 
@@ -229,9 +268,12 @@ static void kernel_free(Kernel *k) {
     PyMem_Free(k->counts);
     PyMem_Free(k->touched);
     PyMem_Free(k->columns);
-    PyMem_Free(k->values);
+    PyMem_Free(k->weights_raw);
+    PyMem_Free(k->dense);
+    k->dense = NULL;
+    k->dense_cap = 0;
     k->counts = k->touched = k->columns = NULL;
-    k->values = NULL;
+    k->weights_raw = k->weights = NULL;
 }
 
 static void kernel_dealloc(Kernel *k) {
@@ -265,7 +307,8 @@ static int kernel_init(Kernel *k, PyObject *args, PyObject *kwds) {
     k->n_tags = (int)d[11];
     k->n_limits = (int)(k->buffers[B_LIMITS].len / 8);
     if (k->buffers[B_WEIGHTS].len != (Py_ssize_t)(k->F * (k->L + 1) * 8) ||
-        k->buffers[B_SHAPES].len != (Py_ssize_t)((k->n_limits + 2) * 8)) {
+        k->buffers[B_SHAPES].len != (Py_ssize_t)((k->n_limits + 2) * 8) ||
+        k->buffers[B_BMP].len != 0x10000 * 8) {
         PyErr_SetString(PyExc_ValueError, "Kernel: weights or shapes of the wrong size");
         return -1;
     }
@@ -278,10 +321,19 @@ static int kernel_init(Kernel *k, PyObject *args, PyObject *kwds) {
             return -1;
     k->counts = PyMem_Calloc(k->F + 1, sizeof(int32_t));
     k->touched = PyMem_Malloc((k->F + 1) * sizeof(int32_t));
-    k->values = PyMem_Malloc((k->F + 1) * sizeof(double));
+    if (k->L + 1 > MAX_ROW) {
+        PyErr_SetString(PyExc_ValueError, "Kernel: too many labels");
+        return -1;
+    }
+    /* One row of L + 1 doubles per column (8 with 7 labels: one cache line when aligned). */
+    k->weights_raw = PyMem_Malloc((size_t)k->F * (k->L + 1) * sizeof(double) + 64);
+    if (k->weights_raw != NULL) {
+        k->weights = (double *)(((uintptr_t)k->weights_raw + 63) & ~(uintptr_t)63);
+        memcpy(k->weights, k->buffers[B_WEIGHTS].buf, (size_t)k->F * (k->L + 1) * sizeof(double));
+    }
     k->columns_cap = 4096;
     k->columns = PyMem_Malloc(k->columns_cap * sizeof(int32_t));
-    if (!k->counts || !k->touched || !k->columns || !k->values) {
+    if (!k->counts || !k->touched || !k->columns || !k->weights_raw) {
         PyErr_NoMemory();
         return -1;
     }
@@ -352,8 +404,11 @@ static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a,
             continue;
         if (k->lo <= 2 && pair >= 0)
             cols[n++] = pair;
-        if (i + 8 < e) /* the slots read a few characters on: fetched while these are looked up */
+        if (i + 8 < e) { /* the slots read a few characters on: fetched while these are looked up */
             table_prefetch(PAIRS(k), cids[i + 7] * U + cids[i + 8]);
+            if (k->hi >= 3 && i + 9 < e)
+                table_prefetch(TRIPLES(k), (cids[i + 7] * U + cids[i + 8]) * U + cids[i + 9]);
+        }
         /* the pair (i + 1, i + 2), read once for this 3-gram and the next 2-gram */
         int32_t next = i + 2 < e ? table_get(PAIRS(k), cids[i + 1] * U + cids[i + 2]) : -1;
         if (k->hi >= 3 && i + 2 < e &&
@@ -367,7 +422,8 @@ static Py_ssize_t paragraph_columns(Kernel *k, const int64_t *ids, Py_ssize_t a,
 }
 
 /* score(ids, cids, codes, n) -> n x L float64 linear scores: paragraph i is the run of ids
- * after the i-th NEWLINE id and of codes (and their dense ids cids) after the i-th newline. */
+ * after the i-th NEWLINE id and of codes (and their dense ids cids) after the i-th newline.
+ * cids empty: the codes are all in the BMP, their dense ids looked up here, a paragraph at a time. */
 static PyObject *kernel_score(Kernel *k, PyObject *args) {
     Py_buffer ids_b, cids_b, codes_b;
     Py_ssize_t n_docs;
@@ -381,7 +437,9 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
     const int64_t *ids = ids_b.buf, *cids = cids_b.buf;
     const uint32_t *codes = codes_b.buf;
     Py_ssize_t n_ids = ids_b.len / 8, n_codes = codes_b.len / 4, L = k->L;
-    if (cids_b.len / 8 != n_codes) {
+    const int64_t *bmp = k->buffers[B_BMP].buf;
+    int own_ids = cids_b.len == 0 && n_codes > 0; /* dense ids from the BMP table, here */
+    if (!own_ids && cids_b.len / 8 != n_codes) {
         PyErr_SetString(PyExc_ValueError, "score: codes and their ids differ in length");
         goto done;
     }
@@ -389,46 +447,75 @@ static PyObject *kernel_score(Kernel *k, PyObject *args) {
     if (result == NULL)
         goto done;
     double *out = (double *)PyBytes_AS_STRING(result);
-    const double *weights = k->buffers[B_WEIGHTS].buf;
+    const double *weights = k->weights;
     const double *intercept = k->buffers[B_INTERCEPT].buf;
     int32_t *counts = k->counts, *touched = k->touched;
-    double *values = k->values;
     Py_ssize_t a = 0, s = 0;
     for (Py_ssize_t d = 0; d < n_docs; d++) {
         Py_ssize_t b = a, e = s;
         while (b < n_ids && ids[b] != NEWLINE) b++;
         while (e < n_codes && codes[e] != '\n') e++;
-        Py_ssize_t n = paragraph_columns(k, ids, a, b, cids, s, e, e > s && codes[e - 1] == ':');
+        const int64_t *dense = cids;
+        Py_ssize_t from = s, to = e;
+        if (own_ids) {
+            if (e - s > k->dense_cap) {
+                int64_t *bigger = PyMem_Realloc(k->dense, (e - s) * sizeof(int64_t));
+                if (bigger == NULL) {
+                    Py_CLEAR(result);
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                k->dense = bigger;
+                k->dense_cap = e - s;
+            }
+            for (Py_ssize_t i = s; i < e; i++) {
+                if (codes[i] >= 0x10000) {
+                    Py_CLEAR(result);
+                    PyErr_SetString(PyExc_ValueError, "score: a character beyond the BMP needs its dense ids given");
+                    goto done;
+                }
+                k->dense[i - s] = bmp[codes[i]];
+            }
+            dense = k->dense, from = 0, to = e - s;
+        }
+        Py_ssize_t n = paragraph_columns(k, ids, a, b, dense, from, to, e > s && codes[e - 1] == ':');
         if (n < 0) {
             Py_CLEAR(result);
             PyErr_NoMemory();
             goto done;
         }
         Py_ssize_t t = 0;
-        for (Py_ssize_t i = 0; i < n; i++)
-            if (counts[k->columns[i]]++ == 0) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (i + 16 < n)
+                PREFETCH(counts + k->columns[i + 16]);
+            if (counts[k->columns[i]]++ == 0)
                 touched[t++] = k->columns[i];
-                PREFETCH(weights + (Py_ssize_t)k->columns[i] * (L + 1));
-            }
-        double norm[3] = {0, 0, 0}, *row = out + d * L;
-        for (Py_ssize_t i = 0; i < t; i++) { /* sublinear TF-IDF, and each block's l2 norm */
-            int32_t c = touched[i], count = counts[c];
-            double v = (count == 1 ? 1.0 : 1.0 + log((double)count)) * weights[(Py_ssize_t)c * (L + 1) + L];
-            values[i] = v;
-            norm[(c >= k->n_words) + (c >= k->cue_start)] += v * v;
-            counts[c] = 0;
         }
-        for (int j = 0; j < 3; j++)
-            norm[j] = norm[j] > 0 ? 1.0 / sqrt(norm[j]) : 1.0;
-        for (Py_ssize_t l = 0; l < L; l++)
-            row[l] = 0.0;
+        /* Sublinear TF-IDF, summed times the coefficients per block (words, characters, cues);
+         * each block's sum is then scaled by its l2 norm. */
+        double acc[3 * MAX_ROW], n0 = 0, n1 = 0, n2 = 0, *row = out + d * L;
+        memset(acc, 0, 3 * (L + 1) * sizeof(double));
+        for (Py_ssize_t i = 0; i < t && i < 24; i++)
+            PREFETCH(weights + (Py_ssize_t)touched[i] * (L + 1));
         for (Py_ssize_t i = 0; i < t; i++) {
-            int32_t c = touched[i];
-            double v = values[i] * norm[(c >= k->n_words) + (c >= k->cue_start)];
+            if (i + 24 < t) /* the rows of the columns a few on: fetched while these are summed */
+                PREFETCH(weights + (Py_ssize_t)touched[i + 24] * (L + 1));
+            int32_t c = touched[i], count = counts[c];
+            counts[c] = 0;
             const double *w = weights + (Py_ssize_t)c * (L + 1);
+            double v = (count == 1 ? 1.0 : 1.0 + log((double)count)) * w[L], vv = v * v;
+            int block = (c >= k->n_words) + (c >= k->cue_start);
+            n0 += block == 0 ? vv : 0.0; /* three sums, no chain through memory */
+            n1 += block == 1 ? vv : 0.0;
+            n2 += block == 2 ? vv : 0.0;
+            double *sum = acc + block * (L + 1);
             for (Py_ssize_t l = 0; l < L; l++)
-                row[l] += v * w[l];
+                sum[l] += v * w[l];
         }
+        double scale[3] = {n0 > 0 ? 1.0 / sqrt(n0) : 1.0, n1 > 0 ? 1.0 / sqrt(n1) : 1.0,
+                           n2 > 0 ? 1.0 / sqrt(n2) : 1.0};
+        for (Py_ssize_t l = 0; l < L; l++)
+            row[l] = acc[l] * scale[0] + acc[L + 1 + l] * scale[1] + acc[2 * (L + 1) + l] * scale[2];
         for (Py_ssize_t l = 0; l < L; l++)
             row[l] += intercept[l];
         a = b + 1;

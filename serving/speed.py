@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-VERSION = 1  # SPEED_VERSION in _speed.c
+VERSION = 3  # SPEED_VERSION in _speed.c
 
 
 def _load():
@@ -26,15 +26,12 @@ def _load():
 native = _load()
 
 
-def token_ids(tokens: list[str], ids: dict, dropped: int) -> np.ndarray:
-    """`ids[token]` of every token (a dict's __missing__ computes new ones), `dropped` left out."""
-    return np.frombuffer(native.token_ids(tokens, ids, dropped), dtype=np.int64)
-
-
-def _entries(table) -> tuple[np.ndarray, np.ndarray]:
-    """(keys, values) held by an IntTable."""
-    held = table.keys != -1
-    return table.keys[held], table.values[held]
+def token_ids(tokens: list[str], cache: dict, unigram: dict, dropped: int, unknown: int,
+              cache_max: int) -> np.ndarray:
+    """The id of every token, `dropped` ones left out: `cache[token]` when it is there, else
+    `unigram.get(token, unknown)` for a token with a letter, digit or CJK character and `dropped`
+    for the others, then cached while the cache holds fewer than `cache_max` tokens."""
+    return np.frombuffer(native.token_ids(tokens, cache, unigram, dropped, unknown, cache_max), dtype=np.int64)
 
 
 def kernel(scorer, n_tags: int, head_words: int, limits: tuple[int, ...]):
@@ -42,13 +39,7 @@ def kernel(scorer, n_tags: int, head_words: int, limits: tuple[int, ...]):
     model it does not cover: vocabulary bigrams whose parts are not unigrams, huge alphabets)."""
     if native is None or scorer.rest:
         return None
-    direct = getattr(scorer, "pair_table", None)
-    if direct is not None:
-        keys = np.flatnonzero(direct >= 0)
-        pairs = keys, direct[keys]
-    else:
-        pairs = _entries(scorer._pairs.__self__)
-    tables = (pairs, _entries(scorer.triples), _entries(scorer.word_pairs), _entries(scorer.cue_pairs))
+    tables = (scorer.pair_entries, scorer.triple_entries, scorer.word_entries, scorer.cue_entries)
     lo, hi = scorer.char_range
     dims = (scorer.n_words, scorer.cue_start, scorer.n_features, len(scorer.labels), scorer.U, lo, hi,
             int(scorer.bigrams), int(scorer.prune), head_words, scorer.n_cues, n_tags)
@@ -56,8 +47,8 @@ def kernel(scorer, n_tags: int, head_words: int, limits: tuple[int, ...]):
     # One row of 8 doubles per column with 7 labels: its coefficients and idf in one cache line.
     weights = np.hstack([scorer.coef, scorer.idf[:, None]])
     buffers = (scorer.uni, *(array for table in tables for array in table), shapes, limits, weights,
-               scorer.intercept)
-    kinds = (np.int32,) + (np.int64, np.int32) * 4 + (np.int64, np.int64, np.float64, np.float64)
+               scorer.intercept, scorer.bmp)
+    kinds = (np.int32,) + (np.int64, np.int32) * 4 + (np.int64, np.int64, np.float64, np.float64, np.int64)
     try:
         return native.Kernel(dims, tuple(np.ascontiguousarray(b, dtype=k) for b, k in zip(buffers, kinds)))
     except ValueError:  # keys too wide for its packed tables: the numpy path scores this model

@@ -60,3 +60,25 @@ def test_the_kernel_scores_equal_the_numpy_path_and_the_pipeline():
     fast._kernel = None  # the numpy path
     assert np.abs(compiled - reference).max() < 1e-6
     assert np.abs(fast.predict_proba(batch) - compiled).max() < 1e-9
+
+
+@pytest.mark.skipif(speed.native is None, reason="the extension is not built")
+def test_compiled_token_ids_classify_every_character_like_the_analyzer():
+    # `[\w\u4e00-\u9fff]` of re, for every code point: kept (its own id here) or dropped.
+    from training.text import _TOKEN
+
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    ids = speed.token_ids(chars, {}, {ch: ord(ch) for ch in chars}, -2, -1, 0)
+    assert ids.tolist() == [ord(ch) for ch in chars if _TOKEN.search(ch)]
+    cache: dict = {"x": 7}
+    assert speed.token_ids(["x", "词", "，", "词"], cache, {}, -2, -1, 10).tolist() == [7, -1, -1]
+    assert cache == {"x": 7, "词": -1, "，": -2}
+
+
+def test_without_the_extension_the_fast_path_still_equals_the_pipeline():
+    # What runs where the extension cannot build: the whole equality test on every labelled
+    # paragraph, batches and single paragraphs, with the numpy path and Python token ids.
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "tests/test_fastpath.py", "-k", "fast_scores_equal"],
+                   cwd=REPO, check=True, capture_output=True,
+                   env={**os.environ, "ZONGJIE_PURE_PYTHON": "1"})

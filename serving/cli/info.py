@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import platform
 from pathlib import Path
-from importlib import metadata
 
 from ..settings import Settings
 from .common import JSON, LABELS, MODELS, command, print_json
@@ -13,6 +12,8 @@ LIBRARIES = ("scikit-learn", "numpy", "scipy", "jieba", "joblib", "fastapi", "uv
 
 
 def _version(name: str) -> str:
+    from importlib import metadata  # here: 20 ms of every command's start-up otherwise
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
