@@ -149,7 +149,7 @@ def test_the_guard_knows_the_new_routes(client):
 def test_the_page_and_its_assets(client):
     r = client.get("/")
     assert r.status_code == 200 and "校对" in r.text and 'href="docs"' in r.text
-    for name in ("review.js", "api.js", "highlight.js", "review.css"):
+    for name in ("review.js", "admin.js", "api.js", "highlight.js", "review.css"):
         assert client.get(f"/assets/{name}").status_code == 200, name
     assert client.get("/assets/index.html").status_code == 404
     assert client.get("/assets/..%2Fapi%2Fapp.py").status_code == 404

@@ -179,3 +179,34 @@ def test_what_to_label_next(page, servers, tmp_path):
     assert origins and all(o.startswith(("报告.docx", "乙.txt")) for o in origins)
     assert "待标注建议" in page.inner_text("#source")
     page.screenshot(path=SHOTS / "review-suggest.png", full_page=True)
+
+
+def test_the_admin_panel(page, trained, tmp_path):
+    import shutil
+
+    labels = shutil.copytree(trained["labels"], tmp_path / "labels")  # accepting writes into it
+    store = FeedbackStore(tmp_path / "inbox.sqlite3")
+    new_id = store.add(text="组织全体师生开展防震疏散演练。", labels=["安全"], user="王老师")
+    url, server = _serve(Settings(models_dir=trained["models"], labels_dir=labels, admin_token="adm1n",
+                                  feedback_db=tmp_path / "inbox.sqlite3"))
+    try:
+        page.goto(url)
+        assert page.locator("#admin-panel").is_hidden()  # no admin token: no controls
+        page.click("#admin-login summary")
+        page.fill("#admin-token", "wrong")
+        page.click("#admin-form button")
+        page.wait_for_selector("#admin-message.error")
+        assert "口令错误" in page.inner_text("#admin-message") and page.locator("#admin-panel").is_hidden()
+        page.fill("#admin-token", "adm1n")
+        page.click("#admin-form button")
+        page.wait_for_selector("#admin-panel:not([hidden])")
+        row = page.locator(f"#versions tr[data-version='{trained['version']}']")
+        assert "在用" in row.inner_text() and page.locator("#versions tbody tr").count() == 1
+        assert page.locator(f"#inbox tr[data-id='{new_id}']").count() == 1
+        page.screenshot(path=SHOTS / "review-admin.png", full_page=True)
+        page.locator(f"#inbox tr[data-id='{new_id}'] button", has_text="接受").click()
+        page.wait_for_function("document.getElementById('admin-message').textContent.includes('已接受')")
+        assert page.locator("#inbox tbody tr").count() == 0 and store.list() == []
+        assert "防震疏散演练" in (labels / "data" / "feedback.jsonl").read_text("utf-8")
+    finally:
+        server.should_exit = True

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import artifact
-from .errors import ModelError
+from .errors import ModelError, ZongjieError
 from .progress import Progress
 
 CURRENT = "CURRENT"
@@ -121,3 +121,26 @@ def compare_on_comparison_set(*, models_dir: str | Path, labels_dir: str | Path,
     _, holdout = split_holdout(records, holdout_docs(labels_dir))
     return compare_versions(models_dir=models_dir, holdout=holdout, load=load,
                             a=resolve_version(models_dir, a, where), b=resolve_version(models_dir, b, where))
+
+
+def decide_inbox(labels_dir: str | Path, pending: list, *, accept: list[int], reject: list[int], decide):
+    """Accept (into labels/data/feedback.jsonl) and reject pending inbox corrections by id;
+    `decide(ids, status)` records the decisions (FeedbackStore.decide). An accepted correction
+    that conflicts with labels/ stays pending. Returns the accept's ImportResult (None if none)."""
+    from .corrections import accept_feedback
+
+    by_id = {f.id: f for f in pending}
+    unknown = [i for i in accept + reject if i not in by_id]
+    if unknown:
+        raise NotPending(f"not pending in the inbox: {', '.join(map(str, unknown))}")
+    result = None
+    if accept:
+        result = accept_feedback(labels_dir, [by_id[i] for i in accept])
+        decide([i for i in accept if i not in result.conflicting], "accepted")
+    if reject:
+        decide(reject, "rejected")
+    return result
+
+
+class NotPending(ZongjieError):
+    code = "not_pending"

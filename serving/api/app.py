@@ -12,11 +12,12 @@ from .guard import Guard
 from .holder import ModelHolder, Watcher
 from .metrics import Metrics
 from .ratelimit import RateLimit
-from .routes import admin, classify, feedback, model, ops, pages, review, suggest
+from .routes import admin, classify, feedback, inbox, model, models_admin, ops, pages, review, suggest
 from .static import DOCS_ASSETS, DOCS_URL
 
 # Registered in this order (the order of /openapi.json); a new resource adds its router here.
-ROUTERS = [classify.router, review.router, suggest.router, feedback.router, model.router, admin.router, pages.router, ops.router]
+ROUTERS = [classify.router, review.router, suggest.router, feedback.router, model.router, admin.router,
+           models_admin.router, inbox.router, pages.router, ops.router]
 
 
 @asynccontextmanager

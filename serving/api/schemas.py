@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from training.labelset import LABELS
 
@@ -118,3 +118,14 @@ class FeedbackResponse(BaseModel):
     id: int
     status: str
     model: str
+
+
+class PromoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": "previous"}]})
+    version: Annotated[Text, Field(min_length=1, max_length=200,
+                                   description="版本名、CURRENT（在用的）或 previous（上一个在用的）")]
+
+
+class InboxDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ids": [1, 2]}]})
+    ids: list[StrictInt] = Field(min_length=1, max_length=1000, description="收件箱中待审核更正的编号")

@@ -93,7 +93,7 @@ def _list_inbox(store, pending, db: Path) -> None:
 
 
 def cmd_inbox(args, settings: Settings) -> int:
-    from training.corrections import accept_feedback
+    from training.service import decide_inbox
 
     from ..api.feedback import FeedbackStore
 
@@ -103,23 +103,19 @@ def cmd_inbox(args, settings: Settings) -> int:
         return 0
     store = FeedbackStore(db)
     pending = store.list("pending")
-    by_id = {f.id: f for f in pending}
     accept, reject = _parse_ids(args.accept, pending), _parse_ids(args.reject, pending)
-    unknown = [i for i in accept + reject if i not in by_id]
-    if unknown:
-        raise ZongjieError(f"not pending in the inbox: {', '.join(map(str, unknown))}")
-    if accept:
-        result = accept_feedback(labels_folder(settings), [by_id[i] for i in accept])
-        store.decide([i for i in accept if i not in result.conflicting], "accepted")
+    if not accept and not reject:
+        _list_inbox(store, pending, db)
+        return 0
+    result = decide_inbox(labels_folder(settings) if accept else settings.labels_dir, pending,
+                          accept=accept, reject=reject, decide=store.decide)
+    if result is not None:
         _print_merge(result, "accepted")
         print(f"; {len(result.conflicts)} left pending in the inbox" if result.conflicts else "")
         if result.added:
             print(NEXT)
     if reject:
-        store.decide(reject, "rejected")
         print(f"rejected {len(reject)} correction(s)")
-    if not accept and not reject:
-        _list_inbox(store, pending, db)
     return 0
 
 

@@ -14,14 +14,18 @@ const PLAIN = {
   body_too_large: "内容太长，超过了服务器的上限。",
   too_many_paragraphs: "段落太多，超过了服务器一次能处理的上限。",
   explain_too_large: "文件太长，超过了解释功能的上限。",
+  admin_disabled: "此服务没有开启管理功能（服务器需设置 ZONGJIE_ADMIN_TOKEN）。",
+  unknown_version: "没有这个模型版本。",
+  nothing_to_roll_back: "没有可以回滚到的版本。",
+  not_pending: "这条更正已不在待审核收件箱中。",
 };
 
 export function token() { return localStorage.getItem(TOKEN_KEY) || ""; }
 export function setToken(value) { localStorage.setItem(TOKEN_KEY, value); }
 
-function headers(extra) {
+function headers(extra, bearer = token()) {
   const h = Object.assign({}, extra || {});
-  if (token()) h["Authorization"] = "Bearer " + token();
+  if (bearer) h["Authorization"] = "Bearer " + bearer;
   return h;
 }
 
@@ -65,4 +69,19 @@ export async function postFile(path, files, names) {
 export async function postForBlob(path, body) {
   return (await call(path, { method: "POST", headers: headers({ "Content-Type": "application/json" }),
                              body: JSON.stringify(body) })).blob();
+}
+
+// The admin endpoints (/v1/admin/…) with the admin token (kept for this tab only): GET without
+// a body, POST with one.
+const ADMIN_KEY = "zongjie-admin-token";
+export function adminToken() { return sessionStorage.getItem(ADMIN_KEY) || ""; }
+export function setAdminToken(value) {
+  if (value) sessionStorage.setItem(ADMIN_KEY, value); else sessionStorage.removeItem(ADMIN_KEY);
+}
+
+export async function admin(path, body) {
+  const options = body === undefined ? { headers: headers({}, adminToken()) }
+    : { method: "POST", headers: headers({ "Content-Type": "application/json" }, adminToken()),
+        body: JSON.stringify(body) };
+  return (await call(path, options)).json();
 }

@@ -189,7 +189,7 @@ async function download(format) {
 }
 
 function keys(event) {
-  if (!state.doc || event.target.closest("input, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (!state.doc || event.target.closest("input, textarea, #admin") || event.ctrlKey || event.metaKey || event.altKey) return;
   const k = event.key;
   if (k >= "1" && k <= "7") toggle(LABELS[Number(k) - 1]);
   else if (k === "Enter") confirm();
