@@ -49,6 +49,7 @@ def error(r, status: int) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("method,path", [("get", "/v1/admin/models"), ("get", "/v1/admin/models/compare?a=CURRENT&b=previous"),
+                                         ("get", "/v1/admin/models/report?version=CURRENT"),
                                          ("post", "/v1/admin/models/promote"), ("post", "/v1/admin/models/rollback"),
                                          ("get", "/v1/admin/inbox"), ("post", "/v1/admin/inbox/accept"),
                                          ("post", "/v1/admin/inbox/reject")])
@@ -71,6 +72,24 @@ def test_versions_with_their_figures(client, two):
     assert [v["version"] for v in body["versions"]] == [two["first"], two["second"]]
     assert [v["in_service"] for v in body["versions"]] == [False, True]
     assert {"macro_f1", "micro_f1", "holdout_macro_f1"} <= set(body["versions"][1]["metrics"])
+
+
+def test_a_version_s_report_page(client, two):
+    r = client.get("/v1/admin/models/report", params={"version": two["first"]}, headers=ADMIN)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.text == (two["models"] / two["first"] / "report.html").read_text(encoding="utf-8")
+    assert two["first"] in r.text
+    r = client.get("/v1/admin/models/report", params={"version": "../../etc"}, headers=ADMIN)
+    assert error(r, 404)[0] == "unknown_version"
+    page = two["models"] / two["second"] / "report.html"
+    saved = page.read_bytes()
+    page.unlink()
+    try:
+        r = client.get("/v1/admin/models/report", params={"version": "CURRENT"}, headers=ADMIN)
+        assert error(r, 404) == ("no_report", f"model {two['second']} has no report.html in the server's "
+                                 "models folder: retrain it to get one")
+    finally:
+        page.write_bytes(saved)
 
 
 def test_compare_two_versions_per_label(client, two):

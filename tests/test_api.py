@@ -238,7 +238,7 @@ def test_the_guard_takes_its_paths_from_the_routes(client):
     known, posted = routed_paths(client.app)
     assert known == {"/v1/classify", "/v1/classify/document", "/v1/classify/file", "/v1/export", "/v1/suggest",
                      "/v1/labels",
-                     "/v1/model", "/v1/feedback", "/v1/admin/reload", "/v1/admin/models", "/v1/admin/models/compare",
+                     "/v1/model", "/v1/feedback", "/v1/admin/reload", "/v1/admin/models", "/v1/admin/models/compare", "/v1/admin/models/report",
                      "/v1/admin/models/promote", "/v1/admin/models/rollback", "/v1/admin/inbox",
                      "/v1/admin/inbox/accept", "/v1/admin/inbox/reject", "/healthz", "/readyz", "/metrics", "/docs",
                      "/openapi.json"}

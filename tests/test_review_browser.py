@@ -204,6 +204,12 @@ def test_the_admin_panel(page, trained, tmp_path):
         assert "在用" in row.inner_text() and page.locator("#versions tbody tr").count() == 1
         assert page.locator(f"#inbox tr[data-id='{new_id}']").count() == 1
         page.screenshot(path=SHOTS / "review-admin.png", full_page=True)
+        with page.context.expect_page() as opened:  # the version's training report, in a new tab
+            row.locator("button", has_text="报告").click()
+        report = opened.value
+        report.wait_for_load_state()
+        assert trained["version"] in report.content()
+        report.close()
         page.locator(f"#inbox tr[data-id='{new_id}'] button", has_text="接受").click()
         page.wait_for_function("document.getElementById('admin-message').textContent.includes('已接受')")
         assert page.locator("#inbox tbody tr").count() == 0 and store.list() == []

@@ -1,7 +1,7 @@
 // The admin panel: shown once a valid admin token is given. Model versions with their figures,
 // two compared per label, promote and roll back (after a confirmation), the feedback inbox
 // with 接受 / 拒绝. Every call goes to /v1/admin/… with the admin token.
-import { admin, adminToken, setAdminToken } from "./api.js";
+import { admin, adminPage, adminToken, setAdminToken } from "./api.js";
 
 const LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"];  // training.labelset.LABELS
 const $ = (id) => document.getElementById(id);
@@ -62,6 +62,7 @@ async function showVersions() {
      f1(m.macro_f1), f1(m.micro_f1), f1(m.devset_macro_f1), f1(m.devset_micro_f1), f1(m.holdout_macro_f1),
      v.records ?? "—"].forEach((text) => cell(row, String(text)));
     const act = cell(row, "");
+    button(act, "报告", () => guarded(() => adminPage(`v1/admin/models/report?version=${encodeURIComponent(v.version)}`)));
     if (!v.in_service) button(act, "上线", () => change("v1/admin/models/promote", { version: v.version },
       `确定让版本 ${v.version} 上线吗？`));
   });

@@ -79,6 +79,13 @@ export function setAdminToken(value) {
   if (value) sessionStorage.setItem(ADMIN_KEY, value); else sessionStorage.removeItem(ADMIN_KEY);
 }
 
+// An admin page (HTML) opened in a new tab: fetched with the token, shown from a blob URL.
+export async function adminPage(path) {
+  const response = await call(path, { headers: headers({}, adminToken()) });
+  const url = URL.createObjectURL(new Blob([await response.text()], { type: "text/html" }));
+  window.open(url, "_blank");
+}
+
 export async function admin(path, body) {
   const options = body === undefined ? { headers: headers({}, adminToken()) }
     : { method: "POST", headers: headers({ "Content-Type": "application/json" }, adminToken()),

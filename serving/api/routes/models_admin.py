@@ -1,8 +1,9 @@
-"""Model versions under /v1/admin/models (the admin token): list, compare, promote, roll back,
+"""Model versions under /v1/admin/models (the admin token): list, report, compare, promote, roll back,
 through the library behind `zongjie models …`; the server in service follows at once."""
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
 
 from training import artifact
 from training.errors import ModelError
@@ -40,6 +41,16 @@ def versions(settings: SettingsDep):
         {"version": m["version"], "created": m.get("created"), "in_service": m["version"] == current,
          "metrics": m.get("metrics", {}), "records": m.get("data", {}).get("records")}
         for m in artifact.list_versions(settings.models_dir)]}
+
+
+@router.get("/report", response_class=HTMLResponse, responses=documented(401, 403, 404, 409))
+def report(version: Text, settings: SettingsDep):
+    """一个版本的训练报告（`models/<版本>/report.html`：交叉验证、开发集、阈值、学习曲线）。"""
+    name = _version(settings, version)
+    path = settings.models_dir / name / "report.html"
+    if not path.is_file():
+        raise ApiError(404, "no_report", f"model {name} has no report.html in {WHERE}: retrain it to get one")
+    return HTMLResponse(path.read_text(encoding="utf-8"))
 
 
 @router.get("/compare", responses=documented(401, 403, 404, 409))
