@@ -72,8 +72,8 @@ async function change(path, body, question) {
   if (!window.confirm(question)) return;
   await guarded(async () => {
     const r = await admin(path, body);
-    note(`版本 ${r.new} 已上线（原为 ${r.old || "无"}），本服务正在使用 ${r.model}。`);
     await showVersions();
+    note(`版本 ${r.new} 已上线（原为 ${r.old || "无"}），本服务正在使用 ${r.model}。`);
   });
 }
 
@@ -117,10 +117,10 @@ async function showInbox() {
 async function decide(what, id) {
   await guarded(async () => {
     const r = await admin(`v1/admin/inbox/${what}`, { ids: [id] });
+    await showInbox();  // the list first, then the message: what the message says is what is shown
     if (what === "reject") note(`已拒绝 #${id}。`);
     else if (r.conflicts.length) note(`#${id} 与已有标注冲突，留在收件箱：${r.conflicts.join("；")}`, "error");
     else note(`已接受 #${id}，写入标注（${r.added ? "新增 1 条" : "标注里已有"}）。下一步：重新训练并上线。`);
-    await showInbox();
   });
 }
 
