@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install serve train test check-offline wheelhouse bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,dask,wheelhouse]'

@@ -49,7 +49,7 @@ def percentile(values: list[float], q: float) -> float:
 def single_latency(texts: list[str]) -> float:
     """p50 seconds of an in-process `Predictor.predict` of one paragraph (the API's path), each
     of `texts` once, with the model in service."""
-    from serving.predictor import Predictor
+    from serving.scoring.predictor import Predictor
     from training import artifact
 
     models = ROOT / "models"

@@ -1,5 +1,5 @@
 """The baseline of benchmarks/batch.py, in a process of its own as `zongjie tag` is: the same
-reading, splitting and writing (serving.batch.run_tag, one process), with every score from the
+reading, splitting and writing (serving.batch.run.run_tag, one process), with every score from the
 reference scikit-learn Pipeline (jieba with the domain dictionary, TfidfVectorizer, one-vs-rest
 logistic regression) that the fast path must equal.
 
@@ -13,8 +13,8 @@ from _common import ROOT
 
 
 def main() -> None:
-    from serving.batch import run_tag
-    from serving.predictor import Predictor
+    from serving.batch.run import run_tag
+    from serving.scoring.predictor import Predictor
     from training import artifact
     from training.segment import _cut
 

@@ -2,7 +2,7 @@
 `jieba.lcut` (its defaults: HMM on, no domain dictionary) + scikit-learn's TfidfVectorizer (words
 and bigrams, and character 1–3-grams) + OneVsRestClassifier(LogisticRegression) — fitted on
 labels/, then run like `zongjie tag` in a process of its own, with the same reading, splitting
-and writing (serving.batch.run_tag). Its labels differ from zongjie's (another model); only its
+and writing (serving.batch.run.run_tag). Its labels differ from zongjie's (another model); only its
 speed is compared.
 
 Run: `.venv/bin/python benchmarks/_straightforward_tag.py fit MODEL.joblib`
@@ -49,8 +49,8 @@ def tag(path: str, archive: str, out: str) -> None:
     import joblib
     import numpy as np
 
-    from serving.batch import run_tag
-    from serving.predictor import Predictor
+    from serving.batch.run import run_tag
+    from serving.scoring.predictor import Predictor
     from training.labelset import LABELS
 
     jieba.setLogLevel(logging.WARNING)

@@ -72,7 +72,7 @@ def drive_wrk(base: str, payload: dict, clients: int, seconds: float) -> tuple[f
 
 
 def in_process(texts: list[str], batch: int, seconds: float = 3.0) -> float:
-    from serving.predictor import Predictor
+    from serving.scoring.predictor import Predictor
     from training import artifact
 
     models = ROOT / "models"

@@ -9,7 +9,7 @@ from typing import Mapping
 
 from training.errors import ConfigError
 
-from .locate import INBOX, Found, absolute, default_folder
+from serving.locate import INBOX, Found, absolute, default_folder
 
 PREFIX = "ZONGJIE_"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from serving.batch import run_tag
-from serving.tagger import ModelRef
+from serving.batch.run import run_tag
+from serving.batch.tagger import ModelRef
 
 REPORT = ["某县教育局2021年工作总结", "一、主要工作", "（一）学生资助",
           "全年发放助学金，落实营养改善计划，惠及学生三千余人。", "（二）教师队伍",
@@ -274,7 +274,7 @@ def test_workers_and_dask_give_the_same_output_in_the_same_order(archive, traine
 
 
 def test_jsonl_rows_are_exactly_what_json_dumps_writes_and_csv_what_csv_writes():
-    from serving.rows import DocumentRows, csv_line, row_values
+    from serving.batch.rows import DocumentRows, csv_line, row_values
 
     rows = [{"source": "/档案/报告\"%s x.txt", "member": "总结/一%d.txt", "paragraph": 3,
              "headings": "一、 > （一）", "text": "教育\t\\\u2028x😀\n%r", "labels": ["基建", "资助"],

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from serving.fastpath import FastScorer
-from serving.segmenter import RustSegmenter
+from serving.scoring.fastpath import FastScorer
+from serving.scoring.segmenter import RustSegmenter
 from training.dataset import load_records
 from training.discourse import CLAUSE_MARKS
 from training.compiled import compile_pipeline
@@ -61,7 +61,7 @@ def test_traditional_characters_are_read_as_simplified():
 
 
 def test_batch_normalisation_equals_normalize_text(data):
-    from serving.normalize import normalize_batch
+    from serving.scoring.normalize import normalize_batch
 
     for texts in (data[0], data[0] + ODD_TEXTS):  # the labels alone take the array path
         parts, joined, codes = normalize_batch(texts)
@@ -73,7 +73,7 @@ def test_batch_normalisation_equals_normalize_text(data):
 
 
 def test_a_character_the_tables_cannot_fold_sends_only_its_own_paragraph_the_slow_way():
-    from serving.normalize import _codes, _slow, tables
+    from serving.scoring.normalize import _codes, _slow, tables
 
     texts = ["面积１２０㎡", "教育①", "e\u0301", "普通段落", "\U0001F600"]
     assert _slow(_codes("\n".join(texts)), tables()).tolist() == [0, 2, 4]  # ㎡ is "m2"

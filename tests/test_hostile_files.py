@@ -183,7 +183,7 @@ def test_fifos_devices_and_symlinks_are_reported_not_read(cli, trained, tmp_path
 def test_a_full_disk_is_a_message_and_resume_then_finishes(cli, trained, tmp_path, monkeypatch, archive_dir):
     import errno
 
-    from serving import output
+    from serving.batch import output
 
     out = tmp_path / "t.jsonl"
     real_write = output.RowSink.write

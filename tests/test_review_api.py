@@ -156,7 +156,7 @@ def test_the_page_and_its_assets(client):
 
 
 def test_explain_gives_whole_words(trained):
-    from serving.predictor import load_scorer
+    from serving.scoring.predictor import load_scorer
 
     predictor = load_scorer(trained["models"], trained["version"])
     text = "全年新建校舍12所。"
@@ -175,7 +175,7 @@ def test_classify_explain_prints_the_same_terms(cli, trained):
     result = cli("classify", "--explain", "--models", trained["models"], text)
     assert result.code == 0, result.err
     line = next(x for x in result.out.splitlines() if "基建 依据:" in x)
-    from serving.predictor import load_scorer
+    from serving.scoring.predictor import load_scorer
 
     expected = load_scorer(trained["models"], trained["version"]).explainer.explain(text, ["基建"])["基建"]
     assert [x.rsplit(" ", 1)[0] for x in line.split("依据:")[1].strip().split("  ")] == [t["term"] for t in expected]

@@ -1,4 +1,4 @@
-"""The compiled path (serving/_speed.c) and the numpy fallback give the same normalisation and the
+"""The compiled path (serving/scoring/_speed.c) and the numpy fallback give the same normalisation and the
 same scores as the reference pipeline, including the characters NFKC expands (…, ㎡, ℃)."""
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from serving import speed
-from serving.fastpath import FastScorer
-from serving.normalize import normalize_batch
+from serving.scoring import speed
+from serving.scoring.fastpath import FastScorer
+from serving.scoring.normalize import normalize_batch
 from test_fastpath import ODD_TEXTS
 from training.compiled import compile_pipeline
 from training.dataset import load_records
@@ -27,14 +27,14 @@ REPORT_TEXTS = ["新建校舍面积3200㎡，冬季教室室温不低于16℃…
 
 def test_the_extension_is_built_where_a_compiler_is():
     # `make install` builds it (setup.py, optional): here, with gcc, it must have been built.
-    assert speed.native is not None, "serving/_speed.c was not built: pip install -e . with a C compiler"
+    assert speed.native is not None, "serving/scoring/_speed.c was not built: pip install -e . with a C compiler"
 
 
 def test_both_paths_normalise_like_normalize_text():
     texts = [r.text for r in load_records(REPO / "labels")] + ODD_TEXTS + REPORT_TEXTS
     expected = [normalize_text(t) for t in texts]
     assert normalize_batch(texts)[0] == expected
-    code = ("import sys; sys.path.insert(0, 'tests'); from serving import speed; assert speed.native is None;"
+    code = ("import sys; sys.path.insert(0, 'tests'); from serving.scoring import speed; assert speed.native is None;"
             "from test_speed import check_pure; check_pure()")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
                    env={**os.environ, "ZONGJIE_PURE_PYTHON": "1"})

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from serving.batch import run_tag
-from serving.tagger import ModelRef
+from serving.batch.run import run_tag
+from serving.batch.tagger import ModelRef
 from training.errors import ConfigError
 
 LINES = ["某县教育局2025年工作总结", "一、学生资助", "全年发放助学金120万元。", "二、校园安全",

@@ -6,14 +6,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from ..settings import Settings
-from .errors import install_error_handlers
-from .guard import Guard
-from .holder import ModelHolder, Watcher
-from .metrics import Metrics
-from .ratelimit import RateLimit
-from .routes import admin, classify, feedback, inbox, model, models_admin, ops, pages, review, suggest
-from .static import DOCS_ASSETS, DOCS_URL
+from serving.settings import Settings
+from serving.api.errors import install_error_handlers
+from serving.api.guard import Guard
+from serving.api.holder import ModelHolder, Watcher
+from serving.api.metrics import Metrics
+from serving.api.ratelimit import RateLimit
+from serving.api.routes import admin, classify, feedback, inbox, model, models_admin, ops, pages, review, suggest
+from serving.api.static import DOCS_ASSETS, DOCS_URL
 
 # Registered in this order (the order of /openapi.json); a new resource adds its router here.
 ROUTERS = [classify.router, review.router, suggest.router, feedback.router, model.router, admin.router,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hmac
 
-from ..settings import Settings
+from serving.settings import Settings
 
 OPEN = {"/v1/labels"}  # /v1 endpoints that need no token
 

@@ -1,8 +1,8 @@
 """What every posted paragraph must pass: how many, none empty, none too long, the explain budget."""
 from __future__ import annotations
 
-from ..settings import Settings
-from .errors import ApiError
+from serving.settings import Settings
+from serving.api.errors import ApiError
 
 
 def check_paragraphs(paragraphs: list[str], settings: Settings, what: str = "paragraphs",

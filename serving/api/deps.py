@@ -5,12 +5,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..settings import Settings
-from .auth import auth_problem
-from .errors import ApiError
-from .feedback import FeedbackStore
-from .holder import ModelHolder
-from .metrics import Metrics
+from serving.settings import Settings
+from serving.api.auth import auth_problem
+from serving.api.errors import ApiError
+from serving.api.feedback import FeedbackStore
+from serving.api.holder import ModelHolder
+from serving.api.metrics import Metrics
 
 
 def get_settings(request: Request) -> Settings:

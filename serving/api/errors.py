@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from training.errors import DataError, ModelError, ZongjieError
 
-from .schemas import ErrorResponse
+from serving.api.schemas import ErrorResponse
 
 
 class ApiError(Exception):

@@ -7,12 +7,12 @@ import time
 
 from fastapi import FastAPI
 
-from ..limits import size_text
-from ..settings import Settings
-from .auth import auth_problem
-from .errors import envelope
-from .metrics import Metrics
-from .static import DOCS_URL
+from serving.batch.limits import size_text
+from serving.settings import Settings
+from serving.api.auth import auth_problem
+from serving.api.errors import envelope
+from serving.api.metrics import Metrics
+from serving.api.static import DOCS_URL
 
 DRAIN_BYTES = 64 << 20  # read and dropped after a refusal, so a client that sends before it reads gets the answer
 

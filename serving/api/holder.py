@@ -9,7 +9,7 @@ from pathlib import Path
 from training import artifact
 from training.errors import ModelError
 
-from ..predictor import Predictor
+from serving.scoring.predictor import Predictor
 
 log = logging.getLogger("zongjie")
 

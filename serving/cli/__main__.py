@@ -1,6 +1,6 @@
 """`python -m serving.cli`: the `zongjie` command."""
 import sys
 
-from .main import main
+from serving.cli.main import main
 
 sys.exit(main())

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from training.errors import ConfigError
 
-from ..locate import hint
-from ..settings import Settings
+from serving.locate import hint
+from serving.settings import Settings
 
 
 class HelpFormatter(argparse.HelpFormatter):
@@ -106,7 +106,7 @@ def model_in_service(settings: Settings, name: str | None) -> str:
     if name is None or name == "CURRENT":
         from training.service import ensure_model
 
-        from ..bundled import BUNDLED_DIR
+        from serving.bundled import BUNDLED_DIR
 
         provided = ensure_model(settings.models_dir, bundled=BUNDLED_DIR)
         if provided is not None and provided.how == "bundled":

@@ -4,8 +4,8 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from ..settings import Settings
-from .common import JSON, LABELS, MODELS, command, print_json
+from serving.settings import Settings
+from serving.cli.common import JSON, LABELS, MODELS, command, print_json
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "jieba", "joblib", "fastapi", "uvicorn", "pydantic",
              "openpyxl", "pypdfium2", "lxml", "opencc", "tqdm", "platformdirs")
@@ -25,8 +25,8 @@ def describe(settings: Settings) -> dict:
     from training import artifact
     from training.errors import ModelError
 
-    from ..bundled import bundled_version
-    from ..locate import checkout
+    from serving.bundled import bundled_version
+    from serving.locate import checkout
 
     paths = {key: {"path": str(settings.where(key).path), "rule": settings.where(key).rule}
              for key in ("models_dir", "labels_dir", "feedback_db")}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from training.errors import ZongjieError
 
-from ..settings import Settings
-from .common import JSON, LABELS, command, group, labels_folder, print_json
-from .progress import ProgressView
+from serving.settings import Settings
+from serving.cli.common import JSON, LABELS, command, group, labels_folder, print_json
+from serving.cli.progress import ProgressView
 
 
 def _folder(args, settings: Settings) -> Path:
@@ -78,7 +78,7 @@ def _parse_ids(values: list[str] | None, pending) -> list[int]:
 
 
 def _list_inbox(store, pending, db: Path) -> None:
-    from ..limits import size_text
+    from serving.batch.limits import size_text
 
     if not pending:
         print("inbox empty: no pending corrections")
@@ -95,7 +95,7 @@ def _list_inbox(store, pending, db: Path) -> None:
 def cmd_inbox(args, settings: Settings) -> int:
     from training.service import decide_inbox
 
-    from ..api.feedback import FeedbackStore
+    from serving.api.feedback import FeedbackStore
 
     db = settings.feedback_db
     if not db.exists():

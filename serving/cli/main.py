@@ -6,9 +6,9 @@ import sys
 
 from training.errors import ZongjieError
 
-from ..settings import Settings
-from . import info, labels, models, serve, tagging, trainer
-from .common import Parser
+from serving.settings import Settings
+from serving.cli import info, labels, models, serve, tagging, trainer
+from serving.cli.common import Parser
 
 GROUPS = (labels, tagging, trainer, serve, models, info)
 

@@ -1,8 +1,8 @@
 """`zongjie models …`: list, compare, promote, rollback."""
 from __future__ import annotations
 
-from ..settings import Settings
-from .common import JSON, LABELS, MODELS, command, group, labels_folder, print_json, where
+from serving.settings import Settings
+from serving.cli.common import JSON, LABELS, MODELS, command, group, labels_folder, print_json, where
 
 
 def cmd_list(args, settings: Settings) -> int:
@@ -29,7 +29,7 @@ def cmd_compare(args, settings: Settings) -> int:
     from training.compare import compare_text
     from training.service import compare_on_comparison_set
 
-    from ..predictor import load_scorer
+    from serving.scoring.predictor import load_scorer
 
     comparison = compare_on_comparison_set(models_dir=settings.models_dir, labels_dir=labels_folder(settings),
                                            a=args.a, b=args.b, load=load_scorer,

@@ -5,16 +5,16 @@ import os
 
 from training.errors import ModelError
 
-from ..settings import Settings
-from .common import LABELS, MODELS, command, where
-from .progress import ProgressView
+from serving.settings import Settings
+from serving.cli.common import LABELS, MODELS, command, where
+from serving.cli.progress import ProgressView
 
 
 def provide_model(settings: Settings) -> str:
     """The version to serve: the one in service, else the bundled one, else one trained now."""
     from training.service import ensure_model
 
-    from ..bundled import BUNDLED_DIR
+    from serving.bundled import BUNDLED_DIR
 
     provided = ensure_model(settings.models_dir, bundled=BUNDLED_DIR)
     if provided is None and settings.labels_dir.is_dir():
@@ -41,8 +41,8 @@ def cmd_serve(args, settings: Settings) -> int:
 
     from training import artifact
 
-    from ..api.metrics import summed_over_workers
-    from ..predictor import Predictor
+    from serving.api.metrics import summed_over_workers
+    from serving.scoring.predictor import Predictor
 
     version = provide_model(settings)
     Predictor(artifact.load_compiled(settings.models_dir, version))  # a clear error now, not in a worker

@@ -6,16 +6,16 @@ from pathlib import Path
 
 from training.errors import ZongjieError
 
-from ..settings import Settings
-from .common import (JSON, LABELS, MODEL, MODELS, SOURCES, command, labels_folder, model_in_service,
+from serving.settings import Settings
+from serving.cli.common import (JSON, LABELS, MODEL, MODELS, SOURCES, command, labels_folder, model_in_service,
                      output_options, print_json)
-from .progress import ProgressView
+from serving.cli.progress import ProgressView
 
 
 def cmd_classify(args, settings: Settings) -> int:
     from training import artifact
 
-    from ..predictor import Predictor, request_context
+    from serving.scoring.predictor import Predictor, request_context
 
     text = args.text if args.text is not None else sys.stdin.read()
     paragraphs = [p.strip() for p in text.splitlines() if p.strip()]
@@ -40,7 +40,7 @@ def cmd_classify(args, settings: Settings) -> int:
 
 
 def _tag_progress(view: ProgressView):
-    """The batch labeller's progress (serving/batch.py's Progress) as a step of the view."""
+    """The batch labeller's progress (serving/batch/run.py's Progress) as a step of the view."""
     def show(p) -> None:
         rate = p.paragraphs / p.elapsed if p.elapsed else 0.0
         view("files", p.files_done, p.files_total, f"{p.paragraphs} paragraphs  {rate:,.0f} paragraphs/s")
@@ -48,9 +48,9 @@ def _tag_progress(view: ProgressView):
 
 
 def cmd_tag(args, settings: Settings) -> int:
-    from ..batch import run_tag, summary_rows
-    from ..limits import Limits
-    from ..tagger import ModelRef
+    from serving.batch.run import run_tag, summary_rows
+    from serving.batch.limits import Limits
+    from serving.batch.tagger import ModelRef
 
     version = model_in_service(settings, args.model)
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out.suffix else "jsonl")
@@ -84,9 +84,9 @@ def cmd_suggest(args, settings: Settings) -> int:
     from training import artifact
     from training.dataset import load_records
 
-    from ..output import write_table
-    from ..predictor import Predictor
-    from ..suggest import suggest
+    from serving.batch.output import write_table
+    from serving.scoring.predictor import Predictor
+    from serving.batch.suggest import suggest
 
     loaded = artifact.load_compiled(settings.models_dir, model_in_service(settings, args.model))
     known = {"".join(r.text.split()) for r in load_records(labels_folder(settings))}

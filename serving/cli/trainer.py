@@ -4,16 +4,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..settings import Settings
-from .common import JSON, LABELS, MODEL, MODELS, command, labels_folder, print_json, version
-from .progress import ProgressView
+from serving.settings import Settings
+from serving.cli.common import JSON, LABELS, MODEL, MODELS, command, labels_folder, print_json, version
+from serving.cli.progress import ProgressView
 
 
 def cmd_train(args, settings: Settings) -> int:
     from training.report import render_text
     from training.train import TrainSettings, train
 
-    from ..predictor import load_scorer
+    from serving.scoring.predictor import load_scorer
 
     with ProgressView(quiet=args.json) as progress:
         result = train(labels_dir=labels_folder(settings), models_dir=settings.models_dir,
@@ -41,7 +41,7 @@ def cmd_evaluate(args, settings: Settings) -> int:
     from training.report import metrics_text
     from training.scoring import evaluate_file
 
-    from ..predictor import load_scorer
+    from serving.scoring.predictor import load_scorer
 
     metrics = evaluate_file(models_dir=settings.models_dir, version=version(settings, args.model),
                             data=args.data, load=load_scorer)

@@ -5,8 +5,8 @@ from fastapi import APIRouter
 
 from training.errors import ModelError
 
-from ..deps import AUTH, HolderDep
-from ..errors import documented
+from serving.api.deps import AUTH, HolderDep
+from serving.api.errors import documented
 
 router = APIRouter()
 

@@ -7,12 +7,12 @@ from fastapi import APIRouter
 
 from training.labelset import LABELS
 
-from ...predictor import Predictor, document_context, request_context
-from ...splitter import split_document
-from ..checks import check_paragraphs
-from ..deps import AUTH, HolderDep, MetricsDep, SettingsDep
-from ..errors import BODY_ERRORS, ApiError
-from ..schemas import ClassifyRequest, ClassifyResponse, DocumentRequest, DocumentResponse
+from serving.scoring.predictor import Predictor, document_context, request_context
+from serving.batch.splitter import split_document
+from serving.api.checks import check_paragraphs
+from serving.api.deps import AUTH, HolderDep, MetricsDep, SettingsDep
+from serving.api.errors import BODY_ERRORS, ApiError
+from serving.api.schemas import ClassifyRequest, ClassifyResponse, DocumentRequest, DocumentResponse
 
 router = APIRouter()
 

@@ -6,10 +6,10 @@ from fastapi.responses import JSONResponse
 
 from training.labelset import validate_labels
 
-from ..checks import check_paragraphs
-from ..deps import AUTH, HolderDep, SettingsDep, feedback_store
-from ..errors import BODY_ERRORS, ApiError, documented
-from ..schemas import FeedbackRequest, FeedbackResponse
+from serving.api.checks import check_paragraphs
+from serving.api.deps import AUTH, HolderDep, SettingsDep, feedback_store
+from serving.api.errors import BODY_ERRORS, ApiError, documented
+from serving.api.schemas import FeedbackRequest, FeedbackResponse
 
 router = APIRouter()
 

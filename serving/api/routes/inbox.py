@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 
 from training.service import NotPending, decide_inbox
 
-from ..deps import AUTH, SettingsDep, feedback_store
-from ..errors import ApiError, documented
-from ..schemas import InboxDecision
+from serving.api.deps import AUTH, SettingsDep, feedback_store
+from serving.api.errors import ApiError, documented
+from serving.api.schemas import InboxDecision
 
 router = APIRouter(prefix="/v1/admin/inbox", dependencies=AUTH, tags=["admin"])
 SHOWN = 500  # pending corrections listed at most

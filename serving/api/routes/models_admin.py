@@ -9,10 +9,10 @@ from training import artifact
 from training.errors import ModelError
 from training.service import CURRENT, PREVIOUS, compare_on_comparison_set, promote, resolve_version
 
-from ...predictor import load_scorer
-from ..deps import AUTH, HolderDep, SettingsDep
-from ..errors import ApiError, documented
-from ..schemas import PromoteRequest, Text
+from serving.scoring.predictor import load_scorer
+from serving.api.deps import AUTH, HolderDep, SettingsDep
+from serving.api.errors import ApiError, documented
+from serving.api.schemas import PromoteRequest, Text
 
 router = APIRouter(prefix="/v1/admin/models", dependencies=AUTH, tags=["admin"])
 WHERE = "the server's models folder"

@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from ..deps import HolderDep, MetricsDep, feedback_store
-from ..errors import documented, error_response
+from serving.api.deps import HolderDep, MetricsDep, feedback_store
+from serving.api.errors import documented, error_response
 
 router = APIRouter()
 

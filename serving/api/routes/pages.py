@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..errors import ApiError
-from ..static import STATIC_DIR, page
+from serving.api.errors import ApiError
+from serving.api.static import STATIC_DIR, page
 
 router = APIRouter()
 

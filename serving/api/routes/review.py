@@ -14,17 +14,17 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from training.context import numbering_level
 from training.labelset import LABELS, validate_labels
 
-from ...archive import Source
-from ...limits import Limits
-from ...output import write_table
-from ...predictor import document_context
-from ...readers import SUPPORTED
-from ...tagger import read_paragraphs
-from ..checks import check_paragraphs
-from ..deps import AUTH, HolderDep, MetricsDep, SettingsDep
-from ..errors import BODY_ERRORS, ApiError
-from ..schemas import BOTH, Text
-from .classify import _results
+from serving.batch.sources import Source
+from serving.batch.limits import Limits
+from serving.batch.output import write_table
+from serving.scoring.predictor import document_context
+from serving.batch.readers import SUPPORTED
+from serving.batch.tagger import read_paragraphs
+from serving.api.checks import check_paragraphs
+from serving.api.deps import AUTH, HolderDep, MetricsDep, SettingsDep
+from serving.api.errors import BODY_ERRORS, ApiError
+from serving.api.schemas import BOTH, Text
+from serving.api.routes.classify import _results
 
 router = APIRouter()
 

@@ -1,5 +1,5 @@
 """What to label next (`/v1/suggest`): several uploaded files or zips, and the paragraphs the model
-is least sure of, spread over documents and labels (serving/suggest.py, as `zongjie suggest`)."""
+is least sure of, spread over documents and labels (serving/batch/suggest.py, as `zongjie suggest`)."""
 from __future__ import annotations
 
 import tempfile
@@ -8,11 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
-from ...limits import Limits
-from ...suggest import suggest
-from ..deps import AUTH, HolderDep, SettingsDep
-from ..errors import BODY_ERRORS, ApiError
-from .review import shown
+from serving.batch.limits import Limits
+from serving.batch.suggest import suggest
+from serving.api.deps import AUTH, HolderDep, SettingsDep
+from serving.api.errors import BODY_ERRORS, ApiError
+from serving.api.routes.review import shown
 
 router = APIRouter()
 

@@ -11,10 +11,10 @@ import numpy as np
 
 from training.progress import Progress, counted
 
-from .archive import iter_sources
-from .limits import Limits
-from .predictor import Predictor
-from .tagger import read_paragraphs
+from serving.batch.sources import iter_sources
+from serving.batch.limits import Limits
+from serving.scoring.predictor import Predictor
+from serving.batch.tagger import read_paragraphs
 
 MIN_CHARS = 12   # headings and fragments teach little
 RUN = 30         # two picks may not share a run of this many characters

@@ -10,7 +10,7 @@ import numpy as np
 
 from training.text import nfkc_images, normalize_text, t2s_images
 
-from . import speed
+from serving.scoring import speed
 
 _COMPLEX = np.uint32(0xFFFFFFFF)
 _NL, _SP, _ZERO = 10, 32, 48

@@ -16,12 +16,12 @@ from typing import Callable, Iterator
 from training.errors import ConfigError, DataError
 from training.labelset import LABELS
 
-from .archive import Source, forget_open_archives, iter_sources
-from .cluster import dask_client_class, run_dask
-from .limits import Limits
-from .output import Journal, RowSink, write_errors
-from .readers import preload_readers
-from .tagger import DocResult, ModelRef, resolve, tag_batch
+from serving.batch.sources import Source, forget_open_archives, iter_sources
+from serving.batch.cluster import dask_client_class, run_dask
+from serving.batch.limits import Limits
+from serving.batch.output import Journal, RowSink, write_errors
+from serving.batch.readers import preload_readers
+from serving.batch.tagger import DocResult, ModelRef, resolve, tag_batch
 
 BATCH_FILES = 16
 SYNC_SECONDS = 2.0

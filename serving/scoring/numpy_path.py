@@ -1,6 +1,6 @@
-"""The fast path's numpy code: what FastScorer computes when the compiled kernel (serving/_speed.c)
+"""The fast path's numpy code: what FastScorer computes when the compiled kernel (serving/scoring/_speed.c)
 is not there — the pure-Python fallback — and its single-paragraph columns, which the
-explanations use. A mixin of FastScorer (serving/fastpath.py), over the tables that it builds:
+explanations use. A mixin of FastScorer (serving/scoring/fastpath.py), over the tables that it builds:
 its hash tables here are built on first use, since the compiled kernel builds its own.
 
 A batch is one sort over (paragraph, column) keys of every term occurrence.
@@ -14,7 +14,7 @@ import numpy as np
 from training.discourse import HEAD_WORDS, LENGTH_LIMITS, cues
 from training.text import _TOKEN, normalize_text
 
-from .lookup import IntTable
+from serving.scoring.lookup import IntTable
 
 CLAUSE, NEWLINE, DROPPED, UNKNOWN = -4, -3, -2, -1  # token ids that are not vocabulary columns
 _DIRECT_PAIRS_MAX = 1 << 24  # character pairs table up to 64 MB; a hash table beyond

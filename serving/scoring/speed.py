@@ -1,4 +1,4 @@
-"""The compiled inner loops of the fast path (serving/_speed.c), when the extension was built.
+"""The compiled inner loops of the fast path (serving/scoring/_speed.c), when the extension was built.
 
 `native` is None where it was not (no C compiler at install time), when it is stale (built from
 another version of _speed.c) or when ZONGJIE_PURE_PYTHON is set: the fast path then runs its
@@ -17,7 +17,7 @@ def _load():
     if os.environ.get("ZONGJIE_PURE_PYTHON"):
         return None
     try:
-        from . import _speed
+        from serving.scoring import _speed
     except ImportError:
         return None
     return _speed if getattr(_speed, "VERSION", None) == VERSION else None

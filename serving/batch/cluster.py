@@ -5,9 +5,9 @@ from typing import Iterator
 
 from training.errors import ConfigError
 
-from .archive import Source, read_source
-from .limits import Limits
-from .tagger import DocResult, ModelRef, resolve, tag_batch
+from serving.batch.sources import Source, read_source
+from serving.batch.limits import Limits
+from serving.batch.tagger import DocResult, ModelRef, resolve, tag_batch
 
 
 def run_dask(batches, model: ModelRef, address: str, fmt: str,

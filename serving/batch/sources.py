@@ -13,7 +13,7 @@ from typing import Iterator
 
 from training.errors import DataError
 
-from .limits import Limits, ReadError, read_bounded, size_text
+from serving.batch.limits import Limits, ReadError, read_bounded, size_text
 
 # What a damaged or hostile zip can raise while it is listed or read.
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,

@@ -10,7 +10,7 @@ from pathlib import Path
 from training.cells import neutralise
 from training.errors import DataError
 
-from .rows import COLUMNS, csv_line, row_values
+from serving.batch.rows import COLUMNS, csv_line, row_values
 
 FORMATS = ("jsonl", "csv", "xlsx")
 
@@ -110,7 +110,7 @@ def _close(handle, quiet: bool) -> None:
 
 def write_xlsx(spool: Path, out: Path, summary: list[dict]) -> None:
     """Stream the spooled rows into the reviewer's workbook (paragraphs and documents sheets)."""
-    from .workbook import write_workbook
+    from serving.batch.workbook import write_workbook
 
     tmp = out.with_name(out.name + ".tmp")
     with open(spool, encoding="utf-8") as handle:
@@ -133,7 +133,7 @@ def write_table(path: Path, fmt: str, rows: list[dict]) -> None:
         raise DataError(None, None, f"unknown format {fmt!r} (choose {', '.join(FORMATS)})")
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
-        from .workbook import write_workbook
+        from serving.batch.workbook import write_workbook
 
         write_workbook(path, rows)
         return

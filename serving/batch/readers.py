@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .limits import BoundedStream, Limits, ReadError, Skipped
+from serving.batch.limits import BoundedStream, Limits, ReadError, Skipped
 
 TEXT_TYPES = {".txt", ".md", ".text"}
 HTML_TYPES = {".html", ".htm", ".xhtml"}

@@ -1,7 +1,7 @@
 """The fast path: the fitted pipeline's exact computation (normalise, jieba words and bigrams,
 character n-grams, discourse cues, sublinear TF-IDF, l2 norm per block, linear scores) for a whole
-batch, by the compiled kernel (serving/_speed.c, serving/speed.py) or by numpy
-(serving/numpy_path.py), and jieba's segmentation done by jieba-rs (rjieba) when it is installed.
+batch, by the compiled kernel (serving/scoring/_speed.c, serving/scoring/speed.py) or by numpy
+(serving/scoring/numpy_path.py), and jieba's segmentation done by jieba-rs (rjieba) when it is installed.
 
 Equality with `pipeline.predict_proba` (scores within 1e-6) and rjieba's tokens with jieba's
 (on every labelled paragraph, with the domain dictionary) are checked by tests/test_fastpath.py
@@ -17,11 +17,11 @@ import numpy as np
 from training.discourse import CLAUSE, CLAUSE_MARKS, HEAD, HEAD_WORDS, LENGTH_LIMITS
 from training.text import _TOKEN, normalize_text
 
-from . import speed
-from .normalize import normalize_batch
-from .numpy_path import CLAUSE as _CLAUSE, DROPPED as _DROPPED, NEWLINE as _NEWLINE, UNKNOWN as _UNKNOWN
-from .numpy_path import NumpyPath
-from .segmenter import RustSegmenter, make_segmenter
+from serving.scoring import speed
+from serving.scoring.normalize import normalize_batch
+from serving.scoring.numpy_path import CLAUSE as _CLAUSE, DROPPED as _DROPPED, NEWLINE as _NEWLINE, UNKNOWN as _UNKNOWN
+from serving.scoring.numpy_path import NumpyPath
+from serving.scoring.segmenter import RustSegmenter, make_segmenter
 
 _TOKEN_CACHE_MAX = 400_000
 

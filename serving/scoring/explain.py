@@ -18,7 +18,7 @@ import numpy as np
 from training.discourse import CLAUSE, CLAUSE_MARKS, HEAD, HEAD_WORDS
 from training.text import _TOKEN, normalize_with_offsets
 
-from .fastpath import FastScorer
+from serving.scoring.fastpath import FastScorer
 
 SHARE = 0.2  # features contributing less than this share of a label's strongest one are left out
 

@@ -11,7 +11,7 @@ from training.context import CONTEXT_CUES, apply_context, context_vector
 from training.decision import decide
 from training.errors import ModelError
 
-from .fastpath import FastScorer
+from serving.scoring.fastpath import FastScorer
 
 
 WARM_UP = ["全面落实学生资助政策，发放助学金120万元。", "下半年将新建城南小学，确保明年秋季投入使用。"]
@@ -61,7 +61,7 @@ class Predictor:
         """Built on first use: it needs the feature names, which take a moment to collect."""
         with self._lock:
             if self._explainer is None:
-                from .explain import Explainer
+                from serving.scoring.explain import Explainer
 
                 self._explainer = Explainer(self.fast, self.labels)
         return self._explainer
@@ -103,7 +103,7 @@ class Predictor:
 
 
 def document_context(paragraphs) -> tuple[list[list[float]], list[bool]]:
-    """Context vectors and title flags of a split document's paragraphs (serving.splitter)."""
+    """Context vectors and title flags of a split document's paragraphs (serving.batch.splitter)."""
     titled = bool(paragraphs) and paragraphs[0].is_title
     contexts = [context_vector(p.headings[0] if titled and p.headings else None,
                                p.headings[1:] if titled else p.headings) for p in paragraphs]

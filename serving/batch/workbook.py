@@ -8,7 +8,7 @@ from typing import Iterable
 from training.cells import HEADERS_ZH, SCORE_SUFFIX_ZH, neutralise
 from training.labelset import LABELS
 
-from .rows import COLUMNS, NO_LABEL as NO_LABEL_CHOICE, row_values
+from serving.batch.rows import COLUMNS, NO_LABEL as NO_LABEL_CHOICE, row_values
 
 SCORE_FORMAT = "0.0%"
 WIDTHS = {"source": 28, "member": 18, "paragraph": 8, "headings": 28, "text": 70, "labels": 14,

@@ -12,12 +12,12 @@ import numpy as np
 
 from training import artifact
 
-from .archive import Source, read_source
-from .limits import Limits
-from .rows import DocumentRows
-from .predictor import Predictor, document_context
-from .readers import ReadError, Skipped, read_document
-from .splitter import split_document
+from serving.batch.sources import Source, read_source
+from serving.batch.limits import Limits
+from serving.batch.rows import DocumentRows
+from serving.scoring.predictor import Predictor, document_context
+from serving.batch.readers import ReadError, Skipped, read_document
+from serving.batch.splitter import split_document
 
 
 SCORE_CHUNK = 4096  # paragraphs per model call

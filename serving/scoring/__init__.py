@@ -1,0 +1,1 @@
+"""Scoring: the predictor over the compiled fast path, normalisation, segmentation, explanations."""
