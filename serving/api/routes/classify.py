@@ -1,30 +1,17 @@
 """Classifying: paragraphs (`/v1/classify`) and whole documents (`/v1/classify/document`)."""
 from __future__ import annotations
 
-from collections import Counter
-
 from fastapi import APIRouter
 
-from training.labelset import LABELS
-
-from serving.scoring.predictor import Predictor, document_context, request_context
+from serving.scoring.predictor import document_context, request_context
 from serving.batch.splitter import split_document
 from serving.api.checks import check_paragraphs
 from serving.api.deps import AUTH, HolderDep, MetricsDep, SettingsDep
 from serving.api.errors import BODY_ERRORS, ApiError
+from serving.api.results import label_counts, label_results
 from serving.api.schemas import ClassifyRequest, ClassifyResponse, DocumentRequest, DocumentResponse
 
 router = APIRouter()
-
-
-def _results(predictor: Predictor, texts: list[str], explain: bool, contexts=None, titles=None) -> list[dict]:
-    out = []
-    for i, (text, pred) in enumerate(zip(texts, predictor.predict(texts, contexts, titles))):
-        item = {"index": i, "labels": pred.labels, "scores": pred.scores}
-        if explain:
-            item["explain"] = predictor.explainer.explain(text, pred.labels)
-        out.append(item)
-    return out
 
 
 @router.post("/v1/classify", dependencies=AUTH, response_model=None, tags=["classify"],
@@ -37,7 +24,7 @@ def classify(body: ClassifyRequest, holder: HolderDep, settings: SettingsDep, me
     check_paragraphs(texts, settings, "paragraphs" if body.paragraphs is not None else "text",
                      body.explain)
     predictor = holder.predictor  # one reference for the whole request
-    results = _results(predictor, texts, body.explain,
+    results = label_results(predictor, texts, body.explain,
                        request_context(body.title, body.headings, len(texts)))
     metrics.add_paragraphs(len(texts))
     return {"model": predictor.version, "results": results}
@@ -51,11 +38,10 @@ def classify_document(body: DocumentRequest, holder: HolderDep, settings: Settin
     if paragraphs or not body.text.strip():  # text of page numbers alone: no paragraphs, 200
         check_paragraphs([p.text for p in paragraphs], settings, "text", body.explain)
     predictor = holder.predictor
-    results = _results(predictor, [p.text for p in paragraphs], body.explain,
+    results = label_results(predictor, [p.text for p in paragraphs], body.explain,
                        *document_context(paragraphs))
-    counts = Counter(label for r in results for label in r["labels"])
     metrics.add_paragraphs(len(paragraphs))
     return {"model": predictor.version,
             "paragraphs": [dict(r, number=p.number, text=p.text, headings=list(p.headings))
                            for p, r in zip(paragraphs, results)],
-            "counts": {label: counts.get(label, 0) for label in LABELS}}
+            "counts": label_counts(results)}

@@ -3,7 +3,6 @@ reviewed paragraphs written in the batch labeller's format (`/v1/export`, XLSX o
 from __future__ import annotations
 
 import tempfile
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,7 +23,7 @@ from serving.api.checks import check_paragraphs
 from serving.api.deps import AUTH, HolderDep, MetricsDep, SettingsDep
 from serving.api.errors import BODY_ERRORS, ApiError
 from serving.api.schemas import BOTH, Text
-from serving.api.routes.classify import _results
+from serving.api.results import label_results, shown
 
 router = APIRouter()
 
@@ -77,18 +76,10 @@ def classify_file(file: Annotated[UploadFile, File(description="报告文件：.
     texts = [p.text for p in paragraphs]
     check_paragraphs(texts, settings, "file", explain)
     predictor = holder.predictor
-    results = _results(predictor, texts, explain, *document_context(paragraphs))
+    results = label_results(predictor, texts, explain, *document_context(paragraphs))
     metrics.add_paragraphs(len(texts))
     return shown(predictor, name, [dict(r, number=p.number, text=p.text, headings=list(p.headings), kind=kind)
                                    for p, r, kind in zip(paragraphs, results, kinds(paragraphs))])
-
-
-def shown(predictor, source: str, paragraphs: list[dict]) -> dict:
-    """What the page shows: the paragraphs, the thresholds (scores on hover), counts per label."""
-    counts = Counter(label for p in paragraphs for label in p["labels"])
-    return {"model": predictor.version, "source": source, "thresholds": dict(zip(
-                predictor.labels, (round(float(t), 6) for t in predictor.thresholds))),
-            "paragraphs": paragraphs, "counts": {label: counts.get(label, 0) for label in LABELS}}
 
 
 def _number(value):

@@ -12,7 +12,7 @@ from serving.batch.limits import Limits
 from serving.batch.suggest import suggest
 from serving.api.deps import AUTH, HolderDep, SettingsDep
 from serving.api.errors import BODY_ERRORS, ApiError
-from serving.api.routes.review import shown
+from serving.api.results import shown
 
 router = APIRouter()
 
