@@ -134,3 +134,17 @@ def test_a_sheet_without_the_needed_columns_names_them_in_both_languages(cli, tm
     result = cli("labels", "import", path, "--labels", make_labels_dir(tmp_path / "labels"))
     assert result.code == 1
     assert "'text' and 'corrected_labels' (段落 and 更正标签 in a workbook)" in result.err
+
+
+def test_a_control_character_in_a_document_does_not_stop_the_workbook(cli, trained, tmp_path):
+    # XLSX cannot hold \x01 and the like: the cell keeps the text without them, the run goes on.
+    folder = tmp_path / "报告"
+    folder.mkdir()
+    (folder / "c.txt").write_bytes("全年新建校舍12所\x01，完成薄弱学校改造。\n".encode("utf-8"))
+    out = tmp_path / "tags.xlsx"
+    result = cli("tag", folder, "-o", out, "--models", trained["models"], "--quiet")
+    assert result.code == 0, result.err
+    from openpyxl import load_workbook
+
+    rows = _rows(load_workbook(out).worksheets[0])
+    assert rows[1][HEADER.index("段落")] == "全年新建校舍12所，完成薄弱学校改造。"

@@ -33,6 +33,7 @@ class _Sheet:
 
     def __init__(self, book, title: str, columns: list[str], counts: bool = False):
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Alignment, Font
         from openpyxl.utils import get_column_letter
 
@@ -59,10 +60,13 @@ class _Sheet:
                 template.number_format = SCORE_FORMAT
             self._styles.append(template._style)
         self._cell = WriteOnlyCell
+        self._illegal = ILLEGAL_CHARACTERS_RE
 
     def append(self, values: list) -> None:
         cells = []
         for value, style in zip(values, self._styles):
+            if isinstance(value, str):  # control characters no workbook can hold (\x01 in a .txt)
+                value = self._illegal.sub("", value)
             cell = self._cell(self.sheet, value)
             cell._style = style
             cells.append(cell)

@@ -125,11 +125,6 @@ def export(body: ExportRequest, settings: SettingsDep):
     if len(body.rows) > settings.max_paragraphs:
         raise ApiError(413, "too_many_paragraphs",
                        f"{len(body.rows)} rows; at most {settings.max_paragraphs} per request")
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    def clean(text: str) -> str:  # control characters no workbook can hold
-        return ILLEGAL_CHARACTERS_RE.sub("", text)
-
     rows = []
     for row in body.rows:
         for given in (row.labels, row.corrected):
@@ -138,10 +133,10 @@ def export(body: ExportRequest, settings: SettingsDep):
                 raise ApiError(422, "invalid_labels", f"paragraph {row.paragraph}: {problem}")
         corrected = None if row.corrected is None else validate_labels(row.corrected)[0]
         source, _, member = (row.source or body.source).partition("!")
-        rows.append({"source": clean(source), "member": clean(member), "paragraph": row.paragraph,
-                     "headings": clean(" > ".join(row.headings)), "text": clean(row.text),
+        rows.append({"source": source, "member": member, "paragraph": row.paragraph,
+                     "headings": " > ".join(row.headings), "text": row.text,
                      "labels": row.labels, "scores": {label: row.scores.get(label, 0.0) for label in LABELS},
-                     "model": clean(body.model), "corrected": corrected})
+                     "model": body.model, "corrected": corrected})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"out.{body.format}"
         write_table(path, body.format, rows)
