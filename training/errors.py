@@ -39,3 +39,9 @@ class ConfigError(ZongjieError):
     """A setting or a command-line argument is wrong."""
 
     code = "config_error"
+
+
+class NotPending(ZongjieError):
+    """An inbox correction asked for is not (or no longer) pending."""
+
+    code = "not_pending"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import artifact
-from .errors import ModelError, ZongjieError
+from .errors import ModelError, NotPending
 from .progress import Progress
 
 CURRENT = "CURRENT"
@@ -140,7 +140,3 @@ def decide_inbox(labels_dir: str | Path, pending: list, *, accept: list[int], re
     if reject:
         decide(reject, "rejected")
     return result
-
-
-class NotPending(ZongjieError):
-    code = "not_pending"

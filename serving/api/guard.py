@@ -125,10 +125,11 @@ class Guard:
         elif body and ctype != b"application/json":
             return _error(415, "unsupported_media_type",
                           "send the body as JSON with Content-Type: application/json"), receive, False
-        try:
-            upload or body.decode("utf-8")  # an uploaded file is bytes: its reader decodes it
-        except UnicodeDecodeError as exc:
-            return _error(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {exc.start})"), receive, False
+        if not upload:  # an uploaded file is bytes: its reader decodes it
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return _error(400, "invalid_utf8", f"the body is not valid UTF-8 (byte {exc.start})"), receive, False
         sent = [False]
 
         async def replay():

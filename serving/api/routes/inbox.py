@@ -6,7 +6,8 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Request
 
-from training.service import NotPending, decide_inbox
+from training.errors import NotPending
+from training.service import decide_inbox
 
 from serving.api.deps import AUTH, SettingsDep, feedback_store
 from serving.api.errors import ApiError, documented
