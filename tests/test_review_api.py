@@ -3,6 +3,8 @@ files made here, its refusals (exact texts), and the export that `zongjie labels
 from __future__ import annotations
 
 import io
+import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -149,8 +151,13 @@ def test_the_guard_knows_the_new_routes(client):
 def test_the_page_and_its_assets(client):
     r = client.get("/")
     assert r.status_code == 200 and "校对" in r.text and 'href="docs"' in r.text
-    for name in ("review.js", "admin.js", "api.js", "highlight.js", "review.css"):
+    for name in ("review.js", "admin.js", "api.js", "highlight.js", "labels.js", "review.css"):
         assert client.get(f"/assets/{name}").status_code == 200, name
+    from training.labelset import EXCLUSIVE, LABELS as ORDER
+
+    script = client.get("/assets/labels.js").text  # the page's labels are the model's, in its order
+    assert re.search(r"LABELS = (\[.*?\]);", script).group(1) == json.dumps(list(ORDER), ensure_ascii=False)
+    assert re.search(r"EXCLUSIVE = (\[.*?\]);", script).group(1) == json.dumps(list(EXCLUSIVE), ensure_ascii=False)
     assert client.get("/assets/index.html").status_code == 404
     assert client.get("/assets/..%2Fapi%2Fapp.py").status_code == 404
 

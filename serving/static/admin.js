@@ -2,8 +2,8 @@
 // two compared per label, promote and roll back (after a confirmation), the feedback inbox
 // with 接受 / 拒绝. Every call goes to /v1/admin/… with the admin token.
 import { admin, adminPage, adminToken, setAdminToken } from "./api.js";
+import { LABELS } from "./labels.js";
 
-const LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"];  // training.labelset.LABELS
 const $ = (id) => document.getElementById(id);
 const f1 = (x) => (typeof x === "number" ? x.toFixed(3) : "—");
 

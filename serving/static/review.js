@@ -2,9 +2,8 @@
 // them with the mouse or the keyboard, send corrections to the inbox, download the result.
 import { ApiRefusal, getJson, postFile, postForBlob, postJson, setToken, token } from "./api.js";
 import { highlighted } from "./highlight.js";
+import { EXCLUSIVE, LABELS } from "./labels.js";
 
-const LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"];  // training.labelset.LABELS
-const EXCLUSIVE = ["问题", "计划"];
 const REVIEWER_KEY = "zongjie-reviewer";
 const $ = (id) => document.getElementById(id);
 const state = { doc: null, current: 0, filter: null, busy: null };
