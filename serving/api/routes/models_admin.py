@@ -23,8 +23,9 @@ def _version(settings, name: str) -> str:
     try:
         return resolve_version(settings.models_dir, name, WHERE)
     except ModelError as exc:
-        raise ApiError(409 if name in (CURRENT, PREVIOUS) else 404,
-                       "no_such_version" if name in (CURRENT, PREVIOUS) else "unknown_version", str(exc)) from None
+        if name in (CURRENT, PREVIOUS):  # a name that means a version, and there is none
+            raise ApiError(409, "no_such_version", str(exc)) from None
+        raise ApiError(404, "unknown_version", str(exc)) from None
 
 
 def _in_service(holder, old: str | None, new: str) -> dict:
