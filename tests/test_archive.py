@@ -329,3 +329,18 @@ def test_numbering_styles_page_furniture_and_wrapped_lines(cli, trained, tmp_pat
     cli("tag", tmp_path / "w.txt", "-o", tmp_path / "w.jsonl", "--models", trained["models"], "--quiet")
     texts = [json.loads(line)["text"] for line in (tmp_path / "w.jsonl").read_text("utf-8").splitlines()]
     assert texts == [long, "招聘教师二十名，充实农村学校。", long.replace("城南", "城北")]
+
+
+def test_the_last_item_of_a_numbered_list_is_an_item_not_the_heading_of_what_follows(cli, trained, tmp_path):
+    report = "\n".join([
+        "某县教育局2025年工作总结", "一、主要工作及成效", "（一）基础设施",
+        "1.新建城关幼儿园", "2.改造8所农村寄宿制学校", "3.完成校舍维修",
+        "全年投入资金1.2亿元，办学条件明显改善。", "二、存在的问题", "设施设备还不完善。",
+    ])
+    (tmp_path / "r.txt").write_text(report, encoding="utf-8")
+    cli("tag", tmp_path / "r.txt", "-o", tmp_path / "o.jsonl", "--models", trained["models"], "--quiet")
+    paths = {r["text"]: r["headings"] for r in map(json.loads, (tmp_path / "o.jsonl").read_text("utf-8").splitlines())}
+    section = "某县教育局2025年工作总结 > 一、主要工作及成效 > （一）基础设施"
+    assert paths["3.完成校舍维修"] == section
+    assert paths["全年投入资金1.2亿元，办学条件明显改善。"] == section
+    assert paths["设施设备还不完善。"] == "某县教育局2025年工作总结 > 二、存在的问题"

@@ -60,13 +60,16 @@ class Placed(NamedTuple):
 
 def place_lines(lines: list[str]) -> list[Placed]:
     """Each line's heading path and heading level. A short numbered line is a heading only when
-    the next line is not numbered in the same style: "1.…" followed by "2.…" is a list item."""
+    it is not in a list: "1.…" followed by "2.…" is a list item, and so is the last item of a
+    list ("3.…" after "2.…", whatever follows it)."""
     levels = [heading_level(line) for line in lines]
-    following = [numbering_level(line) for line in lines[1:]] + [None]
+    numbering = [numbering_level(line) for line in lines]
     stack: list[tuple[int, str]] = []
     out = []
     for i, (line, level) in enumerate(zip(lines, levels)):
-        if level is not None and following[i] == level:
+        following = numbering[i + 1] if i + 1 < len(lines) else None
+        before = numbering[i - 1] if i else None
+        if level is not None and level in (following, before):
             level = None  # an item of a list, not the title of what follows
         if i == 0 and level is None and is_title(line):
             level = TITLE

@@ -44,19 +44,9 @@ def _refusal(error: str) -> ApiError:
 
 
 def kinds(paragraphs) -> list[str]:
-    """How the page shows each paragraph: title, heading, item (of a numbered list), paragraph.
-    The last item of a list reads as a heading to the splitter (nothing numbered follows it)."""
-    out, before = [], None
-    for p in paragraphs:
-        level = numbering_level(p.text)
-        if p.is_title:
-            out.append("title")
-        elif p.is_heading and not (out and out[-1] == "item" and level == before):
-            out.append("heading")
-        else:
-            out.append("item" if level is not None else "paragraph")
-        before = level
-    return out
+    """How the page shows each paragraph: title, heading, item (of a numbered list), paragraph."""
+    return ["title" if p.is_title else "heading" if p.is_heading
+            else "item" if numbering_level(p.text) is not None else "paragraph" for p in paragraphs]
 
 
 @router.post("/v1/classify/file", dependencies=AUTH, response_model=None, tags=["classify"],
