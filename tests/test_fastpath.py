@@ -72,6 +72,18 @@ def test_batch_normalisation_equals_normalize_text(data):
         assert normalize_batch([text, "教育"])[0] == [normalize_text(text), "教育"]
 
 
+def test_normalisation_with_offsets_equals_normalize_text_and_points_into_the_input(data):
+    from training.text import normalize_with_offsets
+
+    for text in data[0] + ODD_TEXTS + ["ｶﾞｯｺｳ 学校", "e\u0301cole", "ΟΔΟΣ"]:
+        norm, spans = normalize_with_offsets(text)
+        assert norm == normalize_text(text), text
+        assert len(spans) == len(norm) and all(0 <= a < b <= len(text) for a, b in spans), text
+    norm, spans = normalize_with_offsets("发放助学金１２０万元，学校ｶﾞ")
+    assert [("发放助学金１２０万元，学校ｶﾞ")[a:b] for a, b in spans] == [
+        "发", "放", "助", "学", "金", "１２０", "万", "元", "，", "学", "校", "ｶﾞ"]
+
+
 def test_a_character_the_tables_cannot_fold_sends_only_its_own_paragraph_the_slow_way():
     from serving.scoring.normalize import _codes, _slow, tables
 

@@ -71,18 +71,39 @@ def normalize_text(text: str) -> str:
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """`normalize_text` plus, for each output character, the span of the input it came from."""
+    """`normalize_text` plus, for each output character, the span of the input it came from.
+
+    Characters that NFKC composes with the one before ("e" + U+0301, "ｶ" + "ﾞ") share one span.
+    The text always equals `normalize_text(text)`; in the rare text where case folding depends on
+    the neighbours (a Greek final sigma), every character gets the whole input as its span.
+    """
     chars: list[str] = []
     spans: list[tuple[int, int]] = []
-    for i, ch in enumerate(text):
-        for out in to_simplified(unicodedata.normalize("NFKC", ch)).lower():
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end < len(text) and _composes(text[start:end], text[end]):
+            continue
+        for out in to_simplified(unicodedata.normalize("NFKC", text[start:end])).lower():
             chars.append(out)
-            spans.append((i, i + 1))
+            spans.append((start, end))
+        start = end
     folded, folded_spans = _substitute("".join(chars), spans, _NUMBER, "0")
     folded, folded_spans = _substitute(folded, folded_spans, _SPACE, " ")
-    start = len(folded) - len(folded.lstrip())
-    end = len(folded.rstrip())
-    return folded[start:end], folded_spans[start:end]
+    first = len(folded) - len(folded.lstrip())
+    last = len(folded.rstrip())
+    folded, folded_spans = folded[first:last], folded_spans[first:last]
+    expected = normalize_text(text)
+    if folded != expected:
+        return expected, [(0, len(text))] * len(expected)
+    return folded, folded_spans
+
+
+def _composes(unit: str, char: str) -> bool:
+    """Whether NFKC joins `char` to the characters before it (a combining mark, a voicing mark)."""
+    if char.isascii() and unit[-1:].isascii():
+        return False
+    return unicodedata.normalize("NFKC", unit + char) != (unicodedata.normalize("NFKC", unit)
+                                                          + unicodedata.normalize("NFKC", char))
 
 
 def _substitute(text, spans, pattern, replacement):
