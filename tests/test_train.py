@@ -29,6 +29,8 @@ def test_train_writes_a_self_describing_version(trained):
     assert [p["fraction"] for p in report["learning_curve"]] == [0.25, 0.5, 1.0]
     assert report["data"] == {"records": 80, "docs": 8, "seed_records": 20, "authored_records": 60}
     assert "<svg" in (folder / "report.html").read_text("utf-8")
+    assert report["training_seconds"] > 0
+    assert f"training time: {report['training_seconds']:.0f} s" in (folder / "report.txt").read_text("utf-8")
 
 
 def test_unchanged_data_reuses_the_version_and_force_trains_again(cli, trained, tmp_path):
@@ -175,3 +177,27 @@ def test_training_on_bad_labels_is_a_clear_error(cli, tmp_path):
     result = cli("train", "--labels", labels, "--models", tmp_path / "m")
     assert result.code == 1
     assert result.err == f"Error: {path}:1: unknown label '教师' (known: 基建, 资助, 德育, 安全, 师资, 问题, 计划)\n"
+
+
+def test_cross_validation_fits_equal_fitting_the_pipeline_on_each_fold():
+    """FoldFits analyses every text once; each fold's scores are those of the pipeline fitted anew."""
+    import numpy as np
+    from sklearn.base import clone
+
+    from training.crossval import grouped_folds
+    from training.dataset import load_records
+    from training.folds import FoldFits
+    from training.segment import read_dictionary
+    from training.train import TrainSettings, label_matrix, make_pipeline
+
+    records = load_records(REPO / "labels")[::6]
+    texts = np.array([r.text for r in records], dtype=object)
+    Y = label_matrix(records)
+    pipeline = make_pipeline(read_dictionary(REPO / "labels" / "dictionary.txt"), TrainSettings())
+    fits = FoldFits(pipeline, texts)
+    assert fits.blocks is not None  # the shared-counts path, not the fallback
+    for train, test in grouped_folds([r.doc for r in records], 3)[:2]:
+        model = clone(pipeline).fit(list(texts[train]), Y[train])
+        expected = model[:-1].transform(list(texts[test]))
+        assert abs(fits.features(train, test)[1] - expected).max() < 1e-12
+        assert np.abs(fits.scores(train, test, Y[train]) - model.predict_proba(list(texts[test]))).max() < 1e-9

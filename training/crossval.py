@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 
+from .folds import FoldFits
 from .labelset import LABELS
 from .metrics import compute_metrics, f1_scores
 from .model import decide
@@ -60,11 +60,16 @@ def calibrate(S: np.ndarray, calibration: list[tuple[float, float]]) -> np.ndarr
 
 def oof_scores(texts, Y, groups, pipeline, n_splits: int, progress: Progress | None = None) -> np.ndarray:
     """Out-of-fold per-label scores of a fresh clone of `pipeline` on grouped folds."""
-    texts = np.asarray(texts, dtype=object)
+    return _oof_scores(FoldFits(pipeline, texts), np.arange(len(Y)), Y, np.asarray(groups), n_splits,
+                       progress)
+
+
+def _oof_scores(fits: FoldFits, rows: np.ndarray, Y, groups, n_splits: int,
+                progress: Progress | None = None) -> np.ndarray:
+    """`oof_scores` over the texts `rows` of `fits` (Y and groups: of those rows)."""
     S = np.zeros(Y.shape, dtype=float)
     for train, test in counted(progress, "cross-validation folds", grouped_folds(groups, n_splits)):
-        model = clone(pipeline).fit(list(texts[train]), Y[train])
-        S[test] = model.predict_proba(list(texts[test]))
+        S[test] = fits.scores(rows[train], rows[test], Y[train])
     return S
 
 
@@ -75,7 +80,7 @@ def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_split
 
     Returns (calibrated scores, predictions, raw uncalibrated scores), all out of fold.
     """
-    texts = np.asarray(texts, dtype=object)
+    fits = FoldFits(pipeline, texts)
     groups = np.asarray(groups)
     S = np.zeros(Y.shape, dtype=float)
     raw = np.zeros(Y.shape, dtype=float)
@@ -84,14 +89,13 @@ def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_split
 
     def outer(k: int):
         train, test = folds[k]
-        inner = oof_scores(texts[train], Y[train], groups[train], pipeline, inner_splits)
+        inner = _oof_scores(fits, train, Y[train], groups[train], inner_splits)
         calibration = fit_calibration(Y[train], inner)
         thresholds = choose_thresholds(Y[train], calibrate(inner, calibration))
-        model = clone(pipeline).fit(list(texts[train]), Y[train])
-        return model.predict_proba(list(texts[test])), calibration, thresholds
+        return fits.scores(train, test, Y[train]), calibration, thresholds
 
-    fits = [outer(k) for k in counted(progress, "cross-validation folds", range(len(folds)))]
-    for (_, test), (scores, calibration, thresholds) in zip(folds, fits):
+    fits_by_fold = [outer(k) for k in counted(progress, "cross-validation folds", range(len(folds)))]
+    for (_, test), (scores, calibration, thresholds) in zip(folds, fits_by_fold):
         raw[test] = scores
         S[test] = calibrate(raw[test], calibration)
         P[test] = decide(S[test], thresholds, list(LABELS))
@@ -107,7 +111,7 @@ def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25
     `full`: the out-of-fold scores of the same pipeline on whole training folds, when already
     computed (nested_predictions' raw scores, calibrated): the last point costs no fit then.
     """
-    texts = np.asarray(texts, dtype=object)
+    fits = FoldFits(pipeline, texts)
     groups = np.asarray(groups)
     folds = grouped_folds(groups, n_splits)
     rng = np.random.RandomState(seed)
@@ -120,7 +124,7 @@ def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25
         (train, test), order = folds[k], orders[k]
         keep = set(order[:max(1, int(round(fraction * len(order))))])
         sub = train[np.isin(groups[train], list(keep))]
-        return clone(pipeline).fit(list(texts[sub]), Y[sub]).predict_proba(list(texts[test]))
+        return fits.scores(sub, test, Y[sub])
 
     parts = [fit_part(i) for i in counted(progress, "learning curve fits", range(len(jobs)))]
     curve = []

@@ -82,6 +82,9 @@ def render_text(report: dict) -> str:
         parts.append("learning curve (share of training docs → macro-F1 / micro-F1): " + "  ".join(
             f"{int(p['fraction'] * 100)}% {p['macro_f1']:.3f}/{p['micro_f1']:.3f}"
             for p in report["learning_curve"]))
+    if report.get("training_seconds") is not None:
+        parts.append(f"training time: {report['training_seconds']:.0f} s, cross-validation and this report "
+                     "included (target: under 60 s)")
     return "\n".join(parts)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -162,6 +163,7 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
     `devset`, a labelled file of real paragraphs that is never trained on, is scored when given.
     `progress` hears the cross-validation folds, the learning-curve fits and the final fit.
     """
+    started = time.perf_counter()
     everything, words = load_training_data(labels_dir)
     frozen = holdout_docs(labels_dir)
     records, holdout = split_holdout(everything, frozen)
@@ -183,6 +185,7 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
             report["holdout"]["docs"] = sorted(frozen)
         if devset is not None:
             report["devset"] = score_file(PipelineScorer(artifact.LoadedModel(model, {})), devset)
+        report["training_seconds"] = round(time.perf_counter() - started, 1)
         when = now or datetime.now(timezone.utc)
         version = artifact.new_version_name(fp, when)
         suffix = 1
