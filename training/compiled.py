@@ -52,5 +52,5 @@ def compile_pipeline(pipeline) -> dict[str, np.ndarray]:
 
 def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy's stub lets **kwds fill allow_pickle: bool
     return buffer.getvalue()

@@ -1,6 +1,8 @@
 """The API's errors: the JSON envelope `{"error": {code, message}}` and every exception mapped to it."""
 from __future__ import annotations
 
+from typing import Any, Awaitable, Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -67,8 +69,11 @@ async def _unexpected(request: Request, exc: Exception):  # a bug, never the cli
 
 def install_error_handlers(app: FastAPI) -> None:
     """Every exception a request can raise answers with the envelope."""
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(RequestValidationError, _invalid)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(ZongjieError, _zongjie_error)
-    app.add_exception_handler(Exception, _unexpected)
+    for kind, handler in _HANDLERS.items():
+        app.add_exception_handler(kind, handler)
+
+
+# Each handler takes its own kind of exception (Starlette's hint says Exception for all of them).
+_HANDLERS: dict[type[Exception], Callable[[Request, Any], Awaitable[JSONResponse]]] = {
+    ApiError: _api_error, RequestValidationError: _invalid, StarletteHTTPException: _http_error,
+    ZongjieError: _zongjie_error, Exception: _unexpected}

@@ -220,8 +220,8 @@ def preload_readers() -> None:
     from lxml import etree, html  # noqa: F401
 
 
-def read_document(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, bool]:
-    """(text, hard_wrapped) of a file's bytes, by its extension; raises ReadError or Skipped."""
+def read_document(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, bool | None]:
+    """(text, hard_wrapped: None when the splitter is to tell) of a file's bytes, by its extension; raises ReadError or Skipped."""
     suffix = Path(name).suffix.lower()
     if suffix in TEXT_TYPES:
         text, wrapped = decode_text(data), None

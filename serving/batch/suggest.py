@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ def _key(text: str) -> str:
 
 
 def suggest(paths: list[str | Path], *, predictor: Predictor, n: int,
-            known_texts: set[str] = frozenset(), pool_factor: int = 20,
+            known_texts: AbstractSet[str] = frozenset(), pool_factor: int = 20,
             progress: Progress | None = None, limits: Limits = Limits()) -> list[dict]:
     """Pick `n` paragraphs: lowest margin to a threshold first, at most a fair share per
     document, round-robin over the label each paragraph is least sure about; `progress` hears

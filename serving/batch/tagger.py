@@ -90,7 +90,11 @@ def tag_batch(sources: list[Source], model: ModelRef | Predictor, fmt: str = "js
               limits: Limits = Limits()) -> list[DocResult]:
     """Tag every paragraph of every document in the batch; unreadable ones carry their reason."""
     predictor = resolve(model)
-    results, documents, texts, contexts, titles = [], [], [], [], []
+    results: list[DocResult] = []
+    documents: list[tuple[DocResult, int, list]] = []
+    texts: list[str] = []
+    contexts: list[list[float]] = []
+    titles: list[bool] = []
     for source in sources:
         paragraphs, error, skipped = read_paragraphs(source, limits)
         results.append(DocResult(Source(source.path, source.member), error=error, skipped=skipped))

@@ -89,7 +89,8 @@ def _number(value):
     return value
 
 
-LabelList = Annotated[list[Literal[LABELS]], Field(max_length=len(LABELS), json_schema_extra={
+LabelList = Annotated[list[Literal[LABELS]],  # type: ignore[valid-type]  # typing expands the tuple; mypy wants literals
+                      Field(max_length=len(LABELS), json_schema_extra={
     "uniqueItems": True, "not": BOTH})]
 
 
@@ -100,7 +101,8 @@ class ExportRow(BaseModel):
     text: Text
     headings: Annotated[list[Annotated[Text, Field(max_length=500)]], Field(max_length=20)] = []
     labels: LabelList = Field(description="模型给出的标签")
-    scores: dict[Literal[LABELS], Annotated[float, Field(ge=0, le=1)]]
+    scores: dict[Literal[LABELS],  # type: ignore[valid-type]  # as LabelList
+                 Annotated[float, Field(ge=0, le=1)]]
     corrected: LabelList | None = Field(None, description="校对后的标签（未校对为 null）")
     source: Annotated[Text, Field(max_length=500)] | None = Field(None, description="本段的文件（默认同 source）")
 
