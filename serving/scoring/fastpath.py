@@ -49,7 +49,7 @@ class _TokenIds(dict):
 class FastScorer(NumpyPath):
     """Scores equal to `pipeline.predict_proba`, from the compiled arrays (training/compiled.py)."""
 
-    def __init__(self, arrays):
+    def __init__(self, arrays) -> None:
         names = arrays["names"].tolist()
         self.names = names
         self.n_words = n_words = int(arrays["n_words"])
