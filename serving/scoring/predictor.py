@@ -9,7 +9,7 @@ import numpy as np
 from training.artifact import LoadedModel, load_compiled
 from training.context import CONTEXT_CUES, apply_context, context_vector
 from training.decision import decide
-from training.errors import ModelError
+from training.errors import CannotCompile, ModelError
 
 from serving.scoring.fastpath import FastScorer
 
@@ -37,7 +37,7 @@ class Predictor:
         else:
             try:
                 self.fast = FastScorer(loaded.compiled)
-            except (KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
+            except (CannotCompile, KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
                 raise ModelError(f"model {loaded.version}: its fast.npz is incomplete "
                                  f"({type(exc).__name__}: {exc}); retrain with `zongjie train --force`") from None
         self.thresholds = self.fast.thresholds
