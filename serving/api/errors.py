@@ -13,10 +13,14 @@ from training.errors import DataError, ModelError, ZongjieError
 from serving.api.schemas import ErrorResponse
 
 
-class ApiError(Exception):
-    """A refusal with its status, code and message (and headers, e.g. Retry-After)."""
+class ApiError(ZongjieError):
+    """A refusal with its status, code and message (and headers, e.g. Retry-After); its codes are
+    the README's table (API section)."""
+
+    code = "api_error"
 
     def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
@@ -58,9 +62,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
 
 
 async def _zongjie_error(request: Request, exc: ZongjieError):
-    if isinstance(exc, ModelError):
-        return error_response(503, "model_unavailable", str(exc))
-    return error_response(422 if isinstance(exc, DataError) else 400, exc.code, str(exc))
+    status = 503 if isinstance(exc, ModelError) else 422 if isinstance(exc, DataError) else 400
+    return error_response(status, exc.code, str(exc))
 
 
 async def _unexpected(request: Request, exc: Exception):  # a bug, never the client's input

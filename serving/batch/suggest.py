@@ -34,7 +34,7 @@ def suggest(paths: list[str | Path], *, predictor: Predictor, n: int,
     pool: list[tuple[float, int, dict]] = []  # a bounded max-heap of the most uncertain
     counter = 0
     for source in counted(progress, "documents read", list(iter_sources(paths, limits))):
-        paragraphs, error, _ = read_paragraphs(source, limits)
+        paragraphs, _ = read_paragraphs(source, limits)
         texts = [p for p in paragraphs if len(p.text) >= MIN_CHARS and _key(p.text) not in known_texts]
         if not texts:
             continue
