@@ -9,6 +9,7 @@ import json
 import pkgutil
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 from fastapi.testclient import TestClient
@@ -92,3 +93,15 @@ def test_the_review_page_refuses_by_the_reading_errors_class_and_code(trained):
     assert r.json()["error"] == {"code": "too_large", "message": (
         "文件太大（more than 10 characters of text (ZONGJIE_MAX_DOCUMENT_CHARS): split the document or "
         "raise the limit）")}
+
+
+def test_every_code_the_api_can_send_is_in_the_readmes_table():
+    root = Path(serving.__file__).parent.parent
+    source = "\n".join(p.read_text("utf-8") for p in (root / "serving" / "api").rglob("*.py"))
+    sent = set(re.findall(r'(?:ApiError\(|_error\(|error_response\(|return )\d{3}, "(\w+)"', source))
+    sent |= set(re.findall(r'\d{3}: "(\w+)"', source)) | {"http_error", "internal_error"}
+    sent |= {kind.code for kind in _defined_errors() if kind.__name__ not in ("ApiError", "ZongjieError")}
+    readme = (root / "README.md").read_text("utf-8")
+    table = readme[readme.index("Every `code` a client can get"):]
+    assert {"unauthorized", "model_unavailable", "body_timeout", "too_large"} <= sent
+    assert sorted(code for code in sent if f"`{code}`" not in table) == []
