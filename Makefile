@@ -23,6 +23,7 @@ train: install
 test: install
 	$(BIN)/zongjie labels check
 	$(BIN)/ruff check --quiet .
+	$(BIN)/mypy --no-error-summary
 	$(BIN)/python -m pytest
 
 # Offline install from a wheelhouse built for this Python, into a fresh venv (about a minute).

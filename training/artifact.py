@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .errors import ModelError
 
@@ -94,9 +95,10 @@ def write_version(models_dir: str | Path, version: str, model, metadata: dict,
     try:
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
         for name, content in (extra_files or {}).items():
-            mode = "wb" if isinstance(content, bytes) else "w"
-            with open(tmp / name, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as out:
-                out.write(content)
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content, encoding="utf-8")
         files = {name: sha256_file(tmp / name) for name in (extra_files or {}) if name.endswith(".npz")}
         meta = dict(metadata, format=FORMAT, version=version, model_file=MODEL_FILE,
                     sha256=sha256_file(tmp / MODEL_FILE), files=files, libraries=library_versions())
@@ -143,7 +145,7 @@ def _compatible(made: str, running: str) -> bool:
 
 @dataclass(frozen=True)
 class LoadedModel:
-    pipeline: object            # the scikit-learn Pipeline (None when only the compiled form is loaded)
+    pipeline: Any               # the scikit-learn Pipeline (None when only the compiled form is loaded)
     metadata: dict
     compiled: dict | None = None  # the compiled arrays (training/compiled.py)
 

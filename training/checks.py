@@ -66,7 +66,7 @@ def check_labels(labels_dir: str | Path, *, run: int = NEAR_COPY_RUN) -> list[Pr
     for path in files:
         for item in iter_file(path):
             if isinstance(item, DataError):
-                problems.append(Problem(item.path, item.line, item.problem))
+                problems.append(Problem(item.path or str(path), item.line, item.problem))
             else:
                 records.append(item)
     by_id: dict[str, Record] = {}

@@ -7,6 +7,8 @@ import io
 
 import numpy as np
 
+from .errors import CannotCompile
+
 FILE = "fast.npz"
 
 
@@ -19,9 +21,9 @@ def compile_pipeline(pipeline) -> dict[str, np.ndarray]:
     for name, vec in blocks:
         if not (vec.sublinear_tf and vec.use_idf and vec.norm == "l2" and not vec.binary
                 and vec.lowercase is False):
-            raise ValueError(f"cannot compile the {name} vectorizer's settings")
+            raise CannotCompile(f"cannot compile the {name} vectorizer's settings")
     if chars.analyzer != "char" or chars.preprocessor is not None:
-        raise ValueError("cannot compile a character vectorizer other than analyzer='char'")
+        raise CannotCompile("cannot compile a character vectorizer other than analyzer='char'")
     names: list[str] = []
     row_weights = []
     for name, vec in blocks:
@@ -52,5 +54,5 @@ def compile_pipeline(pipeline) -> dict[str, np.ndarray]:
 
 def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy's stub lets **kwds fill allow_pickle: bool
     return buffer.getvalue()

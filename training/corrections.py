@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .cells import HEADERS_ZH, restore
 from .dataset import load_records
@@ -27,7 +28,7 @@ ALIASES = {zh: en for en, zh in HEADERS_ZH.items()}  # the workbook's Chinese he
 @dataclass
 class Correction:
     text: str
-    labels: list[str]
+    labels: Any  # as read (any JSON value); a list of labels once `validate_labels` passes it
     row: int
     doc: str = ""
     model: str = ""
@@ -111,7 +112,7 @@ def read_corrections(path: str | Path) -> tuple[list[Correction], int, list[Data
         raise DataError(path, 1, "needs the columns 'text' and 'corrected_labels' (段落 and 更正标签 in "
                                  "a workbook): the output of `zongjie tag` or `zongjie suggest`")
     col = {name: i for i, name in enumerate(header)}
-    out, unreviewed, problems = [], 0, []
+    out, unreviewed, problems = [], 0, list[DataError]()
     for number, row in enumerate(rows, 2):
         cell = lambda name: (row[col[name]] if name in col and col[name] < len(row) else None)  # noqa: E731
         labels = parse_label_cell(cell("corrected_labels"))

@@ -1,4 +1,27 @@
-"""The zongjie error family: every failure a user can cause is one of these."""
+"""The zongjie error family: every error zongjie defines is one of these, and every failure a user
+can cause raises one. The message is what the user sees (the CLI prints `Error: <message>` and exits
+1, in serving/cli/main.py); `code` is what the API sends in `{"error": {code, message}}`
+(serving/api/errors.py maps the family to statuses, in one place).
+
+    ZongjieError                  zongjie_error      training/errors.py
+    ├── DataError                 invalid_data       training/errors.py       bad input data, by file and line
+    │   └── ImportProblems        invalid_data       training/corrections.py  an import's invalid rows, all of them
+    ├── ModelError                model_unavailable  training/errors.py       a model cannot be found, loaded, trusted
+    │   └── CannotCompile         model_unavailable  training/errors.py       the fast path cannot compute this model
+    ├── ConfigError               config_error       training/errors.py       a setting or an argument is wrong
+    ├── NotPending                not_pending        training/errors.py       an inbox correction is not pending
+    ├── ReadError                 unreadable         serving/batch/limits.py  a document cannot be read
+    │   ├── Skipped               unreadable         serving/batch/limits.py  not read on purpose (a symlink …)
+    │   │   └── UnsupportedType   unsupported_type   serving/batch/limits.py  no reader for its extension
+    │   ├── LimitExceeded         too_large          serving/batch/limits.py  over a ZONGJIE_MAX_* limit
+    │   ├── EncryptedPdf          encrypted_pdf      serving/batch/limits.py  a PDF that needs a password
+    │   └── NoText                no_text            serving/batch/limits.py  no text in the document
+    │       └── NoTextLayer       no_text            serving/batch/limits.py  a PDF without a text layer (a scan)
+    └── ApiError                  api_error          serving/api/errors.py    an API refusal: status, code, message
+
+ApiError's `code` is each refusal's own (api_error is only the class's); the README's API section
+lists every code a client can get.
+"""
 from __future__ import annotations
 
 import os
@@ -30,9 +53,14 @@ class DataError(ZongjieError):
 
 
 class ModelError(ZongjieError):
-    """A model cannot be found, loaded or trusted."""
+    """A model cannot be found, loaded or trusted (the API answers 503)."""
 
-    code = "model_error"
+    code = "model_unavailable"
+
+
+class CannotCompile(ModelError):
+    """The fast path cannot compute this model's features (training/compiled.py,
+    serving/scoring/fastpath.py): settings it does not implement, or terms it cannot hold."""
 
 
 class ConfigError(ZongjieError):

@@ -33,6 +33,7 @@ def nfkc(text: str) -> str:
     when the result is not normalized (composition across characters). Same result either way:
     NFKC of the per-character images equals NFKC of the text, and is the images when normalized."""
     table = nfkc_images()
+    assert _NFKC_CHARS is not None  # built with the table
     mapped = _NFKC_CHARS.sub(lambda m: table[m.group()], text)
     return mapped if unicodedata.is_normalized("NFKC", mapped) else unicodedata.normalize("NFKC", text)
 

@@ -7,6 +7,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def load_training_data(labels_dir: str | Path) -> tuple[list[Record], tuple[str,
 
 def make_pipeline(words: tuple[str, ...], settings: TrainSettings, thresholds=None, calibration=None):
     return build_pipeline(domain_words=words, C=settings.C, class_weight=settings.class_weight,
-                          thresholds=thresholds, calibration=calibration, char_ngrams=tuple(settings.char_ngrams),
+                          thresholds=thresholds, calibration=calibration, char_ngrams=(settings.char_ngrams[0], settings.char_ngrams[1]),
                           min_df=settings.min_df, discourse=settings.discourse,
                           discourse_weight=settings.discourse_weight)
 
@@ -102,7 +103,7 @@ def evaluate_records(records: list[Record], words: tuple[str, ...], settings: Tr
     thresholds = choose_thresholds(Y, calibrate(raw, calibration))
     seed = np.array([r.is_seed for r in records])
     genre = np.array([bool(r.genre) for r in records])
-    report = {
+    report: dict[str, Any] = {
         "evaluation": f"grouped {settings.folds}-fold cross-validation by doc; calibration and thresholds tuned "
                       f"inside each training fold ({settings.inner_folds}-fold)",
         "overall": compute_metrics(Y, P, S),
@@ -201,7 +202,7 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         compiled["context_layer"] = np.array(report["context_layer"]["rows"])
         compiled["context_thresholds"] = np.array(report["context_layer"]["thresholds"])
         compiled["context_cues"] = np.array(report["context_layer"]["cues"], dtype=str)
-        files = {COMPILED_FILE: to_bytes(compiled),
+        files: dict[str, str | bytes] = {COMPILED_FILE: to_bytes(compiled),
                  "report.json": json.dumps(report, ensure_ascii=False, indent=2),
                  "report.html": render_html(report), "report.txt": render_text(report)}
         path = artifact.write_version(models_dir, version, model, metadata, files)

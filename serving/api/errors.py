@@ -1,6 +1,8 @@
 """The API's errors: the JSON envelope `{"error": {code, message}}` and every exception mapped to it."""
 from __future__ import annotations
 
+from typing import Any, Awaitable, Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -11,10 +13,14 @@ from training.errors import DataError, ModelError, ZongjieError
 from serving.api.schemas import ErrorResponse
 
 
-class ApiError(Exception):
-    """A refusal with its status, code and message (and headers, e.g. Retry-After)."""
+class ApiError(ZongjieError):
+    """A refusal with its status, code and message (and headers, e.g. Retry-After); its codes are
+    the README's table (API section)."""
+
+    code = "api_error"
 
     def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
@@ -56,9 +62,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
 
 
 async def _zongjie_error(request: Request, exc: ZongjieError):
-    if isinstance(exc, ModelError):
-        return error_response(503, "model_unavailable", str(exc))
-    return error_response(422 if isinstance(exc, DataError) else 400, exc.code, str(exc))
+    status = 503 if isinstance(exc, ModelError) else 422 if isinstance(exc, DataError) else 400
+    return error_response(status, exc.code, str(exc))
 
 
 async def _unexpected(request: Request, exc: Exception):  # a bug, never the client's input
@@ -67,8 +72,11 @@ async def _unexpected(request: Request, exc: Exception):  # a bug, never the cli
 
 def install_error_handlers(app: FastAPI) -> None:
     """Every exception a request can raise answers with the envelope."""
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(RequestValidationError, _invalid)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(ZongjieError, _zongjie_error)
-    app.add_exception_handler(Exception, _unexpected)
+    for kind, handler in _HANDLERS.items():
+        app.add_exception_handler(kind, handler)
+
+
+# Each handler takes its own kind of exception (Starlette's hint says Exception for all of them).
+_HANDLERS: dict[type[Exception], Callable[[Request, Any], Awaitable[JSONResponse]]] = {
+    ApiError: _api_error, RequestValidationError: _invalid, StarletteHTTPException: _http_error,
+    ZongjieError: _zongjie_error, Exception: _unexpected}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,7 +47,7 @@ class FeedbackStore:
         with self._connect() as conn:
             conn.execute(SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> "_Transaction":
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -62,7 +63,9 @@ class FeedbackStore:
             cur = conn.execute(
                 "INSERT INTO feedback (text, labels, note, user, model, created) VALUES (?, ?, ?, ?, ?, ?)",
                 (text, json.dumps(labels, ensure_ascii=False), note, user, model, stamp))
-            return int(cur.lastrowid)
+            rowid = cur.lastrowid
+            assert rowid is not None  # an INSERT sets it
+            return rowid
 
     def list(self, status: str | None = "pending") -> list[Feedback]:
         with self._connect() as conn:
@@ -79,7 +82,7 @@ class FeedbackStore:
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
         return {"pending": pending, "pending_chars": chars, "bytes": size}
 
-    def decide(self, ids: list[int], status: str) -> None:
+    def decide(self, ids: Sequence[int], status: str) -> None:
         stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._connect() as conn:
             conn.executemany("UPDATE feedback SET status = ?, decided = ? WHERE id = ? AND status = 'pending'",

@@ -29,7 +29,7 @@ def routed_paths(api: FastAPI) -> tuple[frozenset[str], frozenset[str]]:
     """The paths metrics keep by name (any other is "other"): those of the OpenAPI document,
     /docs and /openapi.json; and the posted ones among them (the token is checked before the body)."""
     paths = api.openapi()["paths"]
-    return (frozenset(paths) | ({DOCS_URL, api.openapi_url} - {None}),
+    return (frozenset(paths) | {p for p in (DOCS_URL, api.openapi_url) if p is not None},
             frozenset(path for path, methods in paths.items() if "post" in methods))
 
 

@@ -21,7 +21,7 @@ class Metrics:
     there and a scrape of any worker shows the sum over all (the model version: the versions
     some worker serves); without it, this process's own values."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.summed = MULTIPROC_ENV in os.environ
         self.registry = None if self.summed else CollectorRegistry()
         self._lock = threading.Lock()
@@ -52,7 +52,7 @@ class Metrics:
 
     def render(self, inbox: dict | None = None) -> str:
         """The text format: the requests, the model in service, the feedback inbox."""
-        source = multiprocess.MultiProcessCollector(None) if self.summed else self.registry
+        source = multiprocess.MultiProcessCollector(None) if self.registry is None else self.registry
         inbox = inbox or {"pending": 0, "bytes": 0}
         collected = list(source.collect())
         families = [f for f in collected if f.name != MODEL_INFO]

@@ -5,6 +5,7 @@ import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic.json_schema import JsonDict, JsonValue
 
 from training.labelset import LABELS
 
@@ -26,9 +27,9 @@ Text = Annotated[StrictStr, AfterValidator(_unicode)]
 # unlike a JSON Schema \S, and keeps \ufeff).
 NOT_BLANK = "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 Paragraph = Annotated[Text, Field(json_schema_extra={"pattern": NOT_BLANK})]
-BOTH = {"allOf": [{"contains": {"const": "问题"}}, {"contains": {"const": "计划"}}]}
+BOTH: JsonDict = {"allOf": [{"contains": {"const": "问题"}}, {"contains": {"const": "计划"}}]}
 
-EXAMPLE_PARAGRAPHS = [
+EXAMPLE_PARAGRAPHS: list[JsonValue] = [
     "全年新建、改扩建校舍12所，总建筑面积3.6万平方米，新增学位2400个。",
     "下半年，我们将全面落实秋季学期学生资助政策，确保资助资金按时足额发放到位。",
 ]
@@ -40,9 +41,11 @@ class ClassifyRequest(BaseModel):
         {"text": "一是师资力量薄弱，农村学校音体美教师严重缺乏。", "explain": True}],
         "oneOf": [{"required": ["paragraphs"]}, {"required": ["text"]}]})  # as the server checks
 
-    paragraphs: list[Paragraph] = Field(None, description="段落列表（与 text 二选一）",
+    # None: not sent (the route asks for one of the two); the schema must not allow null, so no Optional
+    paragraphs: list[Paragraph] = Field(None, description=  # type: ignore[arg-type]
+                                        "段落列表（与 text 二选一）",
                                         json_schema_extra={"minItems": 1})
-    text: Paragraph = Field(None, description="单个段落（与 paragraphs 二选一）")
+    text: Paragraph = Field(None, description="单个段落（与 paragraphs 二选一）")  # type: ignore[assignment]  # as paragraphs
     explain: StrictBool = Field(False, description="是否返回推高各标签的关键词及其位置")
     title: StrictStr | None = Field(None, max_length=500,
                                     description="可选：段落所在文件的标题（如“某县2025年教育工作计划”）")

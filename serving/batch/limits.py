@@ -11,7 +11,8 @@ from training.errors import ZongjieError
 
 
 class ReadError(ZongjieError):
-    """This file cannot be read; the message says why (it goes into the errors file)."""
+    """This file cannot be read; the message says why (it goes into the errors file). The
+    subclasses are the reasons the review page explains (serving/api/routes/review.py)."""
 
     code = "unreadable"
 
@@ -20,8 +21,32 @@ class Skipped(ReadError):
     """This file is not read on purpose (unknown type, no converter installed, not a file)."""
 
 
+class UnsupportedType(Skipped):
+    """No reader for this file's extension."""
+
+    code = "unsupported_type"
+
+
 class LimitExceeded(ReadError):
-    """The document is larger than a configured limit."""
+    """The document is larger than a configured limit (or than the memory there is to read it)."""
+
+    code = "too_large"
+
+
+class EncryptedPdf(ReadError):
+    """A PDF that needs a password."""
+
+    code = "encrypted_pdf"
+
+
+class NoText(ReadError):
+    """The document holds no text."""
+
+    code = "no_text"
+
+
+class NoTextLayer(NoText):
+    """A PDF without a text layer (a scan)."""
 
 
 def size_text(n: int) -> str:

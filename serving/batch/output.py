@@ -6,6 +6,7 @@ import csv
 import json
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from training.cells import neutralise
 from training.errors import DataError
@@ -72,7 +73,7 @@ class RowSink:
     def open(self, offset: int | None) -> None:
         """Start afresh (offset None) or continue after `offset` bytes, dropping anything later."""
         if offset is None:
-            self.handle = open(self.data_path, "wb")
+            self.handle: BinaryIO = open(self.data_path, "wb")
             if self.fmt == "csv":
                 self.handle.write(("\ufeff" + csv_line(COLUMNS)).encode("utf-8"))
         else:

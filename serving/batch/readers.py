@@ -8,7 +8,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from serving.batch.limits import BoundedStream, Limits, ReadError, Skipped
+from serving.batch.limits import (BoundedStream, EncryptedPdf, Limits, NoTextLayer, ReadError, Skipped,
+                                  UnsupportedType)
 
 TEXT_TYPES = {".txt", ".md", ".text"}
 HTML_TYPES = {".html", ".htm", ".xhtml"}
@@ -168,7 +169,7 @@ def read_pdf(data: bytes, limits: Limits = Limits()) -> str:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise ReadError("encrypted PDF (needs a password)") from None
+            raise EncryptedPdf("encrypted PDF (needs a password)") from None
         raise ReadError(f"not a readable PDF ({exc})") from None
     try:
         pages, chars = [], 0
@@ -183,7 +184,7 @@ def read_pdf(data: bytes, limits: Limits = Limits()) -> str:
     finally:
         pdf.close()
     if not any(p.strip() for p in pages):
-        raise ReadError("PDF has no text layer (a scan?): run OCR on it first")
+        raise NoTextLayer("PDF has no text layer (a scan?): run OCR on it first")
     return "\f".join(pages)  # form feeds keep the page breaks for the splitter
 
 
@@ -220,8 +221,9 @@ def preload_readers() -> None:
     from lxml import etree, html  # noqa: F401
 
 
-def read_document(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, bool]:
-    """(text, hard_wrapped) of a file's bytes, by its extension; raises ReadError or Skipped."""
+def read_document(name: str, data: bytes, limits: Limits = Limits()) -> tuple[str, bool | None]:
+    """(text, hard_wrapped: None when the splitter is to tell) of a file's bytes, by its
+    extension; raises a ReadError (Skipped, UnsupportedType, …)."""
     suffix = Path(name).suffix.lower()
     if suffix in TEXT_TYPES:
         text, wrapped = decode_text(data), None
@@ -234,6 +236,6 @@ def read_document(name: str, data: bytes, limits: Limits = Limits()) -> tuple[st
     elif suffix in OFFICE_TYPES:
         text, wrapped = read_office(data, suffix), False
     else:
-        raise Skipped(f"unsupported file type {suffix or '(no extension)'}")
+        raise UnsupportedType(f"unsupported file type {suffix or '(no extension)'}")
     limits.check_chars(len(text))
     return text, wrapped

@@ -96,7 +96,8 @@ def _run_local(batches, model: ModelRef, workers: int, fmt: str, limits: Limits,
         predictor.warm()
         preload_readers()
         gc.freeze()  # the collector never scans (and so never copies) what the workers share
-        setup, setup_args = forget_open_archives, ()
+        setup: Callable[..., None] = forget_open_archives
+        setup_args: tuple = ()
     else:
         setup, setup_args = _spawned_worker, (model,)
     remove_stale_spools()

@@ -9,7 +9,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Sequence
 
 from training.errors import DataError
 
@@ -143,7 +143,7 @@ def _files(root: Path) -> Iterator[Source | Path]:
             yield Source(str(entry), error=f"{_kind(mode)}, not a file: not read", skipped=True)
 
 
-def iter_sources(paths: list[str | os.PathLike], limits: Limits = Limits()) -> Iterator[Source]:
+def iter_sources(paths: Sequence[str | os.PathLike], limits: Limits = Limits()) -> Iterator[Source]:
     """Every document under the given files, folders and zips, in a stable sorted order."""
     for given in paths:
         root = Path(given)
@@ -154,6 +154,7 @@ def iter_sources(paths: list[str | os.PathLike], limits: Limits = Limits()) -> I
         except OSError as exc:
             yield Source(str(root), error=f"cannot open: {exc.strerror}")
             continue
+        files: Iterable[Source | Path]
         if stat.S_ISDIR(mode):
             files = _files(root)
         elif stat.S_ISREG(mode):

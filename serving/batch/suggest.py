@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import re
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ def _key(text: str) -> str:
 
 
 def suggest(paths: list[str | Path], *, predictor: Predictor, n: int,
-            known_texts: set[str] = frozenset(), pool_factor: int = 20,
+            known_texts: AbstractSet[str] = frozenset(), pool_factor: int = 20,
             progress: Progress | None = None, limits: Limits = Limits()) -> list[dict]:
     """Pick `n` paragraphs: lowest margin to a threshold first, at most a fair share per
     document, round-robin over the label each paragraph is least sure about; `progress` hears
@@ -33,7 +34,7 @@ def suggest(paths: list[str | Path], *, predictor: Predictor, n: int,
     pool: list[tuple[float, int, dict]] = []  # a bounded max-heap of the most uncertain
     counter = 0
     for source in counted(progress, "documents read", list(iter_sources(paths, limits))):
-        paragraphs, error, _ = read_paragraphs(source, limits)
+        paragraphs, _ = read_paragraphs(source, limits)
         texts = [p for p in paragraphs if len(p.text) >= MIN_CHARS and _key(p.text) not in known_texts]
         if not texts:
             continue

@@ -13,10 +13,10 @@ import numpy as np
 from training import artifact
 
 from serving.batch.sources import Source, read_source
-from serving.batch.limits import Limits
+from serving.batch.limits import LimitExceeded, Limits, NoText, ReadError, Skipped
 from serving.batch.rows import DocumentRows
 from serving.scoring.predictor import Predictor, document_context
-from serving.batch.readers import ReadError, Skipped, read_document
+from serving.batch.readers import read_document
 from serving.batch.splitter import split_document
 
 
@@ -56,44 +56,48 @@ def resolve(model: ModelRef | Predictor) -> Predictor:
         return predictor
 
 
-def read_paragraphs(source: Source, limits: Limits = Limits()) -> tuple[list, str | None, bool]:
-    """(paragraphs, error, skipped) of one document; never raises for a bad file, whatever
-    goes wrong with it (a damaged zip, a bomb, a limit, memory): that is its error row."""
+def read_paragraphs(source: Source, limits: Limits = Limits()) -> tuple[list, ReadError | None]:
+    """(paragraphs, error) of one document; never raises for a bad file, whatever goes wrong
+    with it (a damaged zip, a bomb, a limit, memory): that is its error row (Skipped: not read
+    on purpose)."""
     if source.error:
-        return [], source.error, source.skipped
+        return [], (Skipped if source.skipped else ReadError)(source.error)
     try:
         text, wrapped = read_document(source.name, read_source(source, limits), limits)
         paragraphs = split_document(text, wrapped=wrapped)
         del text
         limits.check_paragraphs(paragraphs)
-    except Skipped as exc:
-        return [], str(exc), True
     except ReadError as exc:
-        return [], str(exc), False
+        return [], exc
     except PermissionError:
-        return [], "permission denied", False
+        return [], ReadError("permission denied")
     except MemoryError:
-        return [], "out of memory reading it: lower the ZONGJIE_MAX_DOCUMENT_* limits", False
+        return [], LimitExceeded("out of memory reading it: lower the ZONGJIE_MAX_DOCUMENT_* limits")
     except RecursionError:
-        return [], "nested too deeply to read", False
+        return [], ReadError("nested too deeply to read")
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         what = "zip member" if source.member else "file"
-        return [], f"damaged {what} ({ZIP_PROBLEMS.get(type(exc), '')}{exc})", False
+        return [], ReadError(f"damaged {what} ({ZIP_PROBLEMS.get(type(exc), '')}{exc})")
     except Exception as exc:  # noqa: BLE001 - a hostile file can make any library raise anything
-        return [], f"cannot read ({type(exc).__name__}: {exc})", False
+        return [], ReadError(f"cannot read ({type(exc).__name__}: {exc})")
     if not paragraphs:
-        return [], "no text in the document", False
-    return paragraphs, None, False
+        return [], NoText("no text in the document")
+    return paragraphs, None
 
 
 def tag_batch(sources: list[Source], model: ModelRef | Predictor, fmt: str = "jsonl",
               limits: Limits = Limits()) -> list[DocResult]:
     """Tag every paragraph of every document in the batch; unreadable ones carry their reason."""
     predictor = resolve(model)
-    results, documents, texts, contexts, titles = [], [], [], [], []
+    results: list[DocResult] = []
+    documents: list[tuple[DocResult, int, list]] = []
+    texts: list[str] = []
+    contexts: list[list[float]] = []
+    titles: list[bool] = []
     for source in sources:
-        paragraphs, error, skipped = read_paragraphs(source, limits)
-        results.append(DocResult(Source(source.path, source.member), error=error, skipped=skipped))
+        paragraphs, error = read_paragraphs(source, limits)
+        results.append(DocResult(Source(source.path, source.member), error=None if error is None else str(error),
+                                 skipped=isinstance(error, Skipped)))
         if paragraphs:
             documents.append((results[-1], len(texts), paragraphs))
             texts.extend(p.text for p in paragraphs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 
 class ProgressView:
@@ -14,7 +15,7 @@ class ProgressView:
         self.quiet, self.interval = quiet, interval
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.step: str | None = None
-        self.bar = None
+        self.bar: Any = None  # the step's tqdm bar on a terminal
         self.started = self.last = 0.0
 
     def __call__(self, step: str, done: int, total: int | None, detail: str = "") -> None:

@@ -29,7 +29,7 @@ def provide_model(settings: Settings) -> str:
     if provided.how == "bundled":
         print(f"installed the bundled model {provided.version} in {settings.models_dir} (now in service)",
               flush=True)
-    elif provided.how == "trained":
+    elif provided.how == "trained" and provided.report is not None:  # a trained model has its report
         headline = provided.report["overall"]
         print(f"model {provided.version}: macro-F1 {headline['macro_f1']:.3f}, "
               f"micro-F1 {headline['micro_f1']:.3f} (grouped CV); now in service", flush=True)

@@ -15,6 +15,7 @@ import threading
 import numpy as np
 
 from training.discourse import CLAUSE, CLAUSE_MARKS, HEAD, HEAD_WORDS, LENGTH_LIMITS
+from training.errors import CannotCompile
 from training.text import _TOKEN, normalize_text
 
 from serving.scoring import speed
@@ -49,7 +50,7 @@ class _TokenIds(dict):
 class FastScorer(NumpyPath):
     """Scores equal to `pipeline.predict_proba`, from the compiled arrays (training/compiled.py)."""
 
-    def __init__(self, arrays):
+    def __init__(self, arrays) -> None:
         names = arrays["names"].tolist()
         self.names = names
         self.n_words = n_words = int(arrays["n_words"])
@@ -62,7 +63,7 @@ class FastScorer(NumpyPath):
         self.bigrams = bool(arrays["bigrams"])
         self.char_range = tuple(int(x) for x in arrays["char_range"])
         if self.char_range[0] < 1 or self.char_range[1] > 3:
-            raise ValueError("fast path supports character n-grams of 1 to 3 characters")
+            raise CannotCompile("fast path supports character n-grams of 1 to 3 characters")
         self.idf = np.asarray(arrays["idf"], dtype=float)
         self.coef = np.ascontiguousarray(arrays["coef"], dtype=float)  # features × labels
         self.intercept = np.asarray(arrays["intercept"], dtype=float)
@@ -99,7 +100,7 @@ class FastScorer(NumpyPath):
             tag, _, word = term.partition(" ")
             if word:
                 if tag not in tag_ids or word not in self.unigram:
-                    raise ValueError(f"fast path cannot compile the discourse cue {term!r}")
+                    raise CannotCompile(f"fast path cannot compile the discourse cue {term!r}")
                 keys.append(tag_ids[tag] * self.n_words + self.unigram[word])
                 cols.append(j)
         self.cue_entries = _entries(keys, cols)
@@ -111,7 +112,7 @@ class FastScorer(NumpyPath):
         # table look-up, 2-grams and 3-grams hash look-ups of packed ids.
         n_words, G = self.n_words, len(grams)
         if "\x00" in "".join(grams):  # numpy strings cannot hold a trailing NUL
-            raise ValueError("fast path cannot compile a character n-gram with a NUL character")
+            raise CannotCompile("fast path cannot compile a character n-gram with a NUL character")
         codes = np.zeros((G, 3), dtype=np.uint32)
         if G:
             codes[:] = np.array(grams, dtype="U3").view(np.uint32).reshape(G, 3)

@@ -8,6 +8,7 @@ A batch is one sort over (paragraph, column) keys of every term occurrence.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
@@ -21,9 +22,34 @@ _DIRECT_PAIRS_MAX = 1 << 24  # character pairs table up to 64 MB; a hash table b
 
 
 class NumpyPath:
-    """Needs (from FastScorer): n_words, n_features, cue_start, U, char_range, bigrams, rest,
-    idf, coef, intercept, uni, unigram, shape_cols, _TAGS, the (keys, columns) entries
-    pair_entries, triple_entries, word_entries, cue_entries, and segment(), _batch_ids()."""
+    """Over what FastScorer builds (declared here, set by its __init__)."""
+
+    names: list[str]
+    n_words: int
+    n_features: int
+    n_cues: int
+    cue_start: int
+    U: int
+    char_range: tuple[int, ...]
+    bigrams: bool
+    rest: dict[str, int]
+    idf: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    uni: np.ndarray
+    shape_cols: np.ndarray
+    prune: bool
+    cue_dict: dict[str, int]
+    _ids: dict[str, int]
+    _TAGS: tuple[str, ...]
+    # (keys, columns) of each hash table
+    pair_entries: tuple[np.ndarray, np.ndarray]
+    triple_entries: tuple[np.ndarray, np.ndarray]
+    word_entries: tuple[np.ndarray, np.ndarray]
+    cue_entries: tuple[np.ndarray, np.ndarray]
+    segment: Callable[[str], list[str]]
+    _batch_ids: Callable[[list[str], str], np.ndarray]
+    _dense_codes: Callable[[np.ndarray], np.ndarray]
 
     # --- the tables, on first use ---------------------------------------------------------
 
@@ -189,7 +215,7 @@ class NumpyPath:
             if self.rest:
                 words.extend(self._rest_columns(norm))
         if len(norm) < 40:  # short: dict look-ups beat setting up arrays
-            get, chars = self.char_dict.get, []
+            get, chars = self.char_dict.get, list[int]()
             lo, hi = self.char_range
             for n in range(lo, hi + 1):
                 chars.extend(j for j in map(get, (norm[i:i + n] for i in range(len(norm) - n + 1)))

@@ -9,7 +9,7 @@ import numpy as np
 from training.artifact import LoadedModel, load_compiled
 from training.context import CONTEXT_CUES, apply_context, context_vector
 from training.decision import decide
-from training.errors import ModelError
+from training.errors import CannotCompile, ModelError
 
 from serving.scoring.fastpath import FastScorer
 
@@ -37,7 +37,7 @@ class Predictor:
         else:
             try:
                 self.fast = FastScorer(loaded.compiled)
-            except (KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
+            except (CannotCompile, KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
                 raise ModelError(f"model {loaded.version}: its fast.npz is incomplete "
                                  f"({type(exc).__name__}: {exc}); retrain with `zongjie train --force`") from None
         self.thresholds = self.fast.thresholds
@@ -47,7 +47,8 @@ class Predictor:
 
     def init_context(self, compiled) -> None:
         """The document-context layer of the compiled model (models trained before it have none)."""
-        self.context_layer = self.context_thresholds = None
+        self.context_layer: np.ndarray | None = None
+        self.context_thresholds: np.ndarray | None = None
         if "context_layer" in compiled and compiled["context_cues"].tolist() == list(CONTEXT_CUES):
             self.context_layer = np.asarray(compiled["context_layer"], dtype=float)
             self.context_thresholds = np.asarray(compiled["context_thresholds"], dtype=float)
@@ -79,7 +80,7 @@ class Predictor:
     def in_context(self, S: np.ndarray, contexts) -> tuple[np.ndarray, np.ndarray]:
         """Scores and thresholds given each paragraph's context vector (`context_vector`), or the
         paragraph-only ones when there is no context or the model has no context layer."""
-        if contexts is None or self.context_layer is None:
+        if contexts is None or self.context_layer is None or self.context_thresholds is None:
             return S, self.thresholds
         return apply_context(S, np.asarray(contexts, dtype=float), self.context_layer), self.context_thresholds
 

@@ -4,6 +4,7 @@ itself when rjieba is not installed."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 
 class RustSegmenter:
@@ -22,7 +23,7 @@ _DEFAULT_TAKEN = False
 _DEFAULT_LOCK = threading.Lock()
 
 
-def _new_jieba() -> object:
+def _new_jieba() -> Any:  # an rjieba.Jieba (rjieba has no type hints)
     """A jieba-rs instance with its default dictionary. Importing rjieba already builds one
     (~70 ms) for its module-level functions, which zongjie never uses: the first segmenter of
     the process takes that one instead of building a second."""

@@ -28,6 +28,7 @@ def feedback(body: FeedbackRequest, request: Request, holder: HolderDep, setting
     if problem:
         raise ApiError(422, "invalid_labels", problem)
     store = feedback_store(request, create=True)
+    assert store is not None  # create=True opens it
     version = holder.predictor.version if holder.ready else ""
     new_id = store.add(text=body.text, labels=labels, note=body.note or "", user=body.user or "",
                        model=version)

@@ -2,6 +2,8 @@
 through the library behind `zongjie models …`; the server in service follows at once."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
@@ -44,7 +46,7 @@ def versions(settings: SettingsDep):
         for m in artifact.list_versions(settings.models_dir)]}
 
 
-HTML_PAGE = {200: {"description": "the report page", "content": {"text/html": {"schema": {"type": "string"}}}}}
+HTML_PAGE: dict[int | str, dict[str, Any]] = {200: {"description": "the report page", "content": {"text/html": {"schema": {"type": "string"}}}}}
 
 
 # The route's own media type stays JSON (its errors are the JSON envelope); 200 is the HTML page.

@@ -14,7 +14,8 @@ from training.context import numbering_level
 from training.labelset import LABELS, validate_labels
 
 from serving.batch.sources import Source
-from serving.batch.limits import Limits
+from serving.batch.limits import (EncryptedPdf, LimitExceeded, Limits, NoText, NoTextLayer, ReadError,
+                                  UnsupportedType)
 from serving.batch.output import write_table
 from serving.scoring.predictor import document_context
 from serving.batch.readers import SUPPORTED
@@ -27,20 +28,20 @@ from serving.api.results import label_results, shown
 
 router = APIRouter()
 
-# The batch labeller's reasons for a file it cannot read, said in Chinese first for the page.
-_PROBLEMS = [("unsupported file type", "unsupported_type", "无法读取这种文件类型（支持 .txt .docx .pdf .html）"),
-             ("encrypted PDF", "encrypted_pdf", "PDF 已加密（需要密码），请先去掉密码"),
-             ("no text layer", "no_text", "PDF 没有文字层（扫描件？），请先做文字识别（OCR）"),
-             ("no text in the document", "no_text", "文件里没有文字"),
-             ("ZONGJIE_MAX", "too_large", "文件太大"),
-             ("", "unreadable", "无法读取这个文件")]
+# The batch labeller's reasons for a file it cannot read, by kind (the most specific first), said
+# in Chinese first for the page; the code is the error's own (training/errors.py draws them).
+_PROBLEMS: list[tuple[type[ReadError], str]] = [
+    (UnsupportedType, "无法读取这种文件类型（支持 .txt .docx .pdf .html）"),
+    (EncryptedPdf, "PDF 已加密（需要密码），请先去掉密码"),
+    (NoTextLayer, "PDF 没有文字层（扫描件？），请先做文字识别（OCR）"),
+    (NoText, "文件里没有文字"),
+    (LimitExceeded, "文件太大"),
+    (ReadError, "无法读取这个文件")]
 
 
-def _refusal(error: str) -> ApiError:
-    for needle, code, zh in _PROBLEMS:
-        if needle in error:
-            return ApiError(413 if code == "too_large" else 422, code, f"{zh}（{error}）")
-    raise AssertionError("unreachable: the last entry matches every error")
+def _refusal(error: ReadError) -> ApiError:
+    zh = next(zh for kind, zh in _PROBLEMS if isinstance(error, kind))
+    return ApiError(413 if isinstance(error, LimitExceeded) else 422, error.code, f"{zh}（{error}）")
 
 
 def kinds(paragraphs) -> list[str]:
@@ -58,10 +59,10 @@ def classify_file(file: Annotated[UploadFile, File(description="报告文件：.
     name = Path(file.filename or "").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED - {".doc", ".wps"}:
-        raise _refusal(f"unsupported file type {suffix or '(no extension)'}")
+        raise _refusal(UnsupportedType(f"unsupported file type {suffix or '(no extension)'}"))
     data = file.file.read()
-    paragraphs, error, _ = read_paragraphs(Source(name, data=data), Limits.from_settings(settings))
-    if error:
+    paragraphs, error = read_paragraphs(Source(name, data=data), Limits.from_settings(settings))
+    if error is not None:
         raise _refusal(error)
     texts = [p.text for p in paragraphs]
     check_paragraphs(texts, settings, "file", explain)
@@ -79,7 +80,8 @@ def _number(value):
     return value
 
 
-LabelList = Annotated[list[Literal[LABELS]], Field(max_length=len(LABELS), json_schema_extra={
+LabelList = Annotated[list[Literal[LABELS]],  # type: ignore[valid-type]  # typing expands the tuple; mypy wants literals
+                      Field(max_length=len(LABELS), json_schema_extra={
     "uniqueItems": True, "not": BOTH})]
 
 
@@ -90,7 +92,8 @@ class ExportRow(BaseModel):
     text: Text
     headings: Annotated[list[Annotated[Text, Field(max_length=500)]], Field(max_length=20)] = []
     labels: LabelList = Field(description="模型给出的标签")
-    scores: dict[Literal[LABELS], Annotated[float, Field(ge=0, le=1)]]
+    scores: dict[Literal[LABELS],  # type: ignore[valid-type]  # as LabelList
+                 Annotated[float, Field(ge=0, le=1)]]
     corrected: LabelList | None = Field(None, description="校对后的标签（未校对为 null）")
     source: Annotated[Text, Field(max_length=500)] | None = Field(None, description="本段的文件（默认同 source）")
 
