@@ -34,7 +34,7 @@ class FoldFits:
     """`scores(train, test, Y_train)` equals `clone(pipeline).fit(texts[train], Y_train)
     .predict_proba(texts[test])`; the texts are analysed once, here."""
 
-    def __init__(self, pipeline, texts):
+    def __init__(self, pipeline, texts) -> None:
         self.pipeline = pipeline
         self.texts = np.asarray(texts, dtype=object)
         self.blocks: list[tuple[sp.csc_matrix, int, dict, float | None]] | None = None
