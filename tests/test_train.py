@@ -201,3 +201,8 @@ def test_cross_validation_fits_equal_fitting_the_pipeline_on_each_fold():
         expected = model[:-1].transform(list(texts[test]))
         assert abs(fits.features(train, test)[1] - expected).max() < 1e-12
         assert np.abs(fits.scores(train, test, Y[train]) - model.predict_proba(list(texts[test]))).max() < 1e-9
+    calibrated = make_pipeline(pipeline.named_steps["features"].transformer_list[0][1].analyzer.words,
+                               TrainSettings(), calibration=[(2.0, 0.5)] * Y.shape[1])
+    assert fits.with_pipeline(calibrated).blocks is fits.blocks  # same features: counts shared
+    other = make_pipeline((), TrainSettings(min_df=3))
+    assert fits.with_pipeline(other).blocks is not fits.blocks

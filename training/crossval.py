@@ -74,13 +74,14 @@ def _oof_scores(fits: FoldFits, rows: np.ndarray, Y, groups, n_splits: int,
 
 
 def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_splits: int,
-                       progress: Progress | None = None):
+                       progress: Progress | None = None, fits: FoldFits | None = None):
     """Outer grouped folds; each fold's calibration and thresholds come from an inner grouped CV
     of its training part only, so the reported figures never see the data they were tuned on.
 
     Returns (calibrated scores, predictions, raw uncalibrated scores), all out of fold.
+    `fits`: the texts' counts when already taken (`FoldFits(pipeline, texts)`).
     """
-    fits = FoldFits(pipeline, texts)
+    fits = FoldFits(pipeline, texts) if fits is None else fits.with_pipeline(pipeline)
     groups = np.asarray(groups)
     S = np.zeros(Y.shape, dtype=float)
     raw = np.zeros(Y.shape, dtype=float)
@@ -104,14 +105,15 @@ def nested_predictions(texts, Y, groups, pipeline, *, n_splits: int, inner_split
 
 def learning_curve(texts, Y, groups, pipeline, *, n_splits: int, fractions=(0.25, 0.5, 1.0),
                    thresholds: np.ndarray, seed: int = 0, full: np.ndarray | None = None,
-                   progress: Progress | None = None) -> list[dict]:
+                   progress: Progress | None = None, fits: FoldFits | None = None) -> list[dict]:
     """Grouped-CV figures when training on a fraction of each fold's training docs.
 
     Thresholds are the final model's, so the curve shows what more documents buy, not tuning.
     `full`: the out-of-fold scores of the same pipeline on whole training folds, when already
     computed (nested_predictions' raw scores, calibrated): the last point costs no fit then.
+    `fits`: the texts' counts when already taken, as for `nested_predictions`.
     """
-    fits = FoldFits(pipeline, texts)
+    fits = FoldFits(pipeline, texts) if fits is None else fits.with_pipeline(pipeline)
     groups = np.asarray(groups)
     folds = grouped_folds(groups, n_splits)
     rng = np.random.RandomState(seed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
@@ -28,6 +28,12 @@ def _shares_counts(pipeline) -> bool:
     return all(type(vec) is TfidfVectorizer and isinstance(vec.min_df, int) and vec.max_df == 1.0
                and vec.max_features is None and vec.vocabulary is None
                for _, vec in union.transformer_list)
+
+
+def _feature_params(pipeline) -> dict:
+    """The settings of the steps before the classifier (the steps' own objects left out)."""
+    return {k: v for k, v in pipeline[:-1].get_params(deep=True).items()
+            if not isinstance(v, (BaseEstimator, list))}
 
 
 class FoldFits:
@@ -51,6 +57,16 @@ class FoldFits:
             counts = counter.fit_transform(norm).tocsr()
             self.blocks.append((counts, vec.min_df, {k: params[k] for k in _TFIDF_PARAMS},
                                 weights.get(name)))
+
+    def with_pipeline(self, pipeline) -> "FoldFits":
+        """The same counts for another pipeline with the same normalisation and features (the
+        classifier may differ): `self` when they differ, they are counted anew."""
+        if self.blocks is None or not _shares_counts(pipeline) or (
+                _feature_params(pipeline) != _feature_params(self.pipeline)):
+            return FoldFits(pipeline, self.texts)
+        other = object.__new__(FoldFits)
+        other.__dict__.update(self.__dict__, pipeline=pipeline)
+        return other
 
     def features(self, train, test) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """The training rows' and the test rows' features, as the pipeline fitted on `train`."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import artifact
 from .context import CONTEXT_CUES, apply_context, contexts_of_records
+from .folds import FoldFits
 from .crossval import (calibrate, choose_thresholds, context_predictions, fit_calibration,
                        fit_context_layer, learning_curve, nested_predictions)
 from .dataset import Record, load_records
@@ -97,8 +98,9 @@ def evaluate_records(records: list[Record], words: tuple[str, ...], settings: Tr
     Y = label_matrix(records)
     groups = np.array([r.doc for r in records])
     pipeline = make_pipeline(words, settings)
+    fits = FoldFits(pipeline, texts)  # every text analysed once, for all the fits below
     S, P, raw = nested_predictions(texts, Y, groups, pipeline, n_splits=settings.folds,
-                                   inner_splits=settings.inner_folds, progress=progress)
+                                   inner_splits=settings.inner_folds, progress=progress, fits=fits)
     calibration = fit_calibration(Y, raw)
     thresholds = choose_thresholds(Y, calibrate(raw, calibration))
     seed = np.array([r.is_seed for r in records])
@@ -130,7 +132,7 @@ def evaluate_records(records: list[Record], words: tuple[str, ...], settings: Tr
         report["learning_curve"] = learning_curve(
             texts, Y, groups, make_pipeline(words, settings, calibration=calibration),
             n_splits=settings.folds, thresholds=thresholds, full=calibrate(raw, calibration),
-            progress=progress)
+            progress=progress, fits=fits)
     return report, thresholds, calibration
 
 
