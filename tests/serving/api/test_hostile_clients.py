@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import REPO
 from serving.api.app import create_app
 from serving.settings import Settings
-from test_server import free_port, wait_ready, zongjie_command
+from tests.conftest import REPO
+from tests.servers import free_port, wait_ready, zongjie_command
 
 
 def make_client(trained, tmp_path, **settings):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import REPO
 from serving.scoring.fastpath import FastScorer
 from serving.scoring.segmenter import RustSegmenter
+from tests.conftest import REPO
+from training.compiled import compile_pipeline
 from training.dataset import load_records
 from training.discourse import CLAUSE_MARKS
-from training.compiled import compile_pipeline
 from training.segment import JiebaWords, read_dictionary
 from training.text import normalize_text
 from training.train import TrainSettings, label_matrix, make_pipeline

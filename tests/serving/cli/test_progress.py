@@ -10,7 +10,7 @@ import subprocess
 import sys
 import termios
 
-from conftest import make_labels_dir
+from tests.conftest import make_labels_dir
 
 
 def test_off_a_terminal_audit_and_train_write_log_lines(cli, tmp_path):

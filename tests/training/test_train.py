@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, make_labels_dir, rec, write_jsonl
+from tests.conftest import REPO, make_labels_dir, rec, write_jsonl
 from training.artifact import load_version
 from training.errors import ModelError
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_labels_dir
+from tests.conftest import REPO, make_labels_dir
 
 HINT_MODELS = "to use another: give --models DIR, or set ZONGJIE_MODELS_DIR or ZONGJIE_HOME"
 HINT_LABELS = "to use another: give --labels DIR, or set ZONGJIE_LABELS_DIR or ZONGJIE_HOME"

@@ -9,9 +9,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import make_labels_dir, rec, train_with_holdout, write_jsonl
 from serving.api.app import create_app
 from serving.settings import Settings
+from tests.conftest import make_labels_dir, rec, train_with_holdout, write_jsonl
 
 
 def read_csv(path):

@@ -5,7 +5,7 @@ import json
 import pickle
 import shutil
 
-from conftest import rec, train_with_holdout, write_jsonl
+from tests.conftest import rec, train_with_holdout, write_jsonl
 from training import artifact
 
 

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import rec, train_with_holdout
 from serving.api.app import create_app
 from serving.cli import main
 from serving.settings import Settings
+from tests.conftest import rec, train_with_holdout
 
 LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
 ADMIN = {"Authorization": "Bearer adm1n"}

@@ -1,0 +1,43 @@
+"""Paragraph splitting through `zongjie tag`: numbering styles, heading paths, page furniture, hard-wrapped lines."""
+from __future__ import annotations
+
+import json
+
+
+def test_numbering_styles_page_furniture_and_wrapped_lines(cli, trained, tmp_path):
+    report = "\n".join([
+        "某县教育局2019年工作总结",
+        "一、主要工作",
+        "（一）学生资助",
+        "1.春季学期资助",
+        "（1）义务教育阶段",
+        "①寄宿生生活补助按时发放到位。",
+        "第 2 页",
+        "(二)教师队伍",
+        "1、招聘特岗教师四十名。",
+        "- 3 -",
+        "3/10",
+        "二、存在问题",
+        "1.教师结构性缺编，音体美教师不足，困难较多。",
+    ])
+    (tmp_path / "r.txt").write_text(report, encoding="utf-8")
+    cli("tag", tmp_path / "r.txt", "-o", tmp_path / "o.jsonl", "--models", trained["models"], "--quiet")
+    rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text("utf-8").splitlines()]
+    assert [r["text"] for r in rows] == [
+        "某县教育局2019年工作总结", "一、主要工作", "（一）学生资助", "1.春季学期资助", "（1）义务教育阶段",
+        "①寄宿生生活补助按时发放到位。", "(二)教师队伍", "1、招聘特岗教师四十名。", "二、存在问题",
+        "1.教师结构性缺编，音体美教师不足，困难较多。"]
+    paths = {r["text"]: r["headings"] for r in rows}
+    assert paths["①寄宿生生活补助按时发放到位。"] == (
+        "某县教育局2019年工作总结 > 一、主要工作 > （一）学生资助 > 1.春季学期资助 > （1）义务教育阶段")
+    assert paths["1、招聘特岗教师四十名。"] == "某县教育局2019年工作总结 > 一、主要工作 > (二)教师队伍"
+    assert paths["1.教师结构性缺编，音体美教师不足，困难较多。"] == "某县教育局2019年工作总结 > 二、存在问题"
+
+    width = 24  # a fixed-width text file: lines hard-wrapped at 24 characters
+    long = "全县投入资金八百万元新建城南小学教学楼一栋并完成操场改造，新增学位九百个，缓解了城区入学压力。"
+    wrapped = "\n".join(long[i:i + width] for i in range(0, len(long), width))
+    body = "\n".join([wrapped, "招聘教师二十名，充实农村学校。", wrapped.replace("城南", "城北")])
+    (tmp_path / "w.txt").write_text(body, encoding="utf-8")
+    cli("tag", tmp_path / "w.txt", "-o", tmp_path / "w.jsonl", "--models", trained["models"], "--quiet")
+    texts = [json.loads(line)["text"] for line in (tmp_path / "w.jsonl").read_text("utf-8").splitlines()]
+    assert texts == [long, "招聘教师二十名，充实农村学校。", long.replace("城南", "城北")]
