@@ -33,6 +33,7 @@ def worker_counts(folder: Path, scratch: Path) -> list[float]:
     return counts
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_two_workers_every_scrape_shows_the_sum(trained, tmp_path):
     models, temp = tmp_path / "models", tmp_path / "tmp"

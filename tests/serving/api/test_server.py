@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import REPO
 from tests.servers import free_port, wait_ready, zongjie_command
 
+pytestmark = pytest.mark.integration  # real `zongjie serve` processes
+
 
 @pytest.fixture
 def server(trained, tmp_path):

@@ -259,6 +259,7 @@ def test_resume_redoes_documents_whose_rows_never_reached_the_output(archive, tr
     assert gone.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
 
 
+@pytest.mark.integration
 def test_workers_and_dask_give_the_same_output_in_the_same_order(archive, trained, tmp_path):
     from distributed import LocalCluster
 

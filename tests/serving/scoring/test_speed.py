@@ -31,6 +31,7 @@ def test_the_extension_is_built_where_a_compiler_is():
     assert speed.native is not None, "serving/scoring/_speed.c was not built: pip install -e . with a C compiler"
 
 
+@pytest.mark.integration
 def test_both_paths_normalise_like_normalize_text():
     texts = [r.text for r in load_records(REPO / "labels")] + ODD_TEXTS + REPORT_TEXTS
     expected = [normalize_text(t) for t in texts]
@@ -46,6 +47,7 @@ def check_pure() -> None:
     assert normalize_batch(texts)[0] == [normalize_text(t) for t in texts]
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(speed.native is None, reason="the extension is not built")
 def test_the_kernel_scores_equal_the_numpy_path_and_the_pipeline():
     records = load_records(REPO / "labels")
@@ -76,6 +78,7 @@ def test_compiled_token_ids_classify_every_character_like_the_analyzer():
     assert cache == {"x": 7, "词": -1, "，": -2}
 
 
+@pytest.mark.integration
 def test_without_the_extension_the_fast_path_still_equals_the_pipeline():
     # What runs where the extension cannot build: the whole equality test on every labelled
     # paragraph, batches and single paragraphs, with the numpy path and Python token ids.
