@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve train test check-offline wheelhouse bench clean
+.PHONY: install serve train test test-quick check-offline wheelhouse bench clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ test: install
 	$(BIN)/ruff check --quiet .
 	$(BIN)/mypy --no-error-summary
 	$(BIN)/python -m pytest
+
+# The quick subset (under a minute): the tests not marked `integration` (real servers and fresh
+# processes, Dask, the browser, runs over all of labels/, training in the test) or `slow`.
+test-quick: install
+	$(BIN)/ruff check --quiet .
+	$(BIN)/mypy --no-error-summary
+	$(BIN)/python -m pytest -m 'not slow and not integration'
 
 # Offline install from a wheelhouse built for this Python, into a fresh venv (about a minute).
 check-offline: install

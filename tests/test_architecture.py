@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from conftest import REPO
+from tests.conftest import REPO
 
 SERVING_MAY_USE = {"training.artifact", "training.errors", "training.text", "training.segment",
                    "training.decision", "training.compiled", "training.labelset", "training.cells",

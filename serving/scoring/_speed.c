@@ -28,7 +28,7 @@
 /* ---- token ids ------------------------------------------------------------------------- */
 
 /* Whether a token holds a letter, digit or CJK character: `[\w\u4e00-\u9fff]` of re, whose \w
- * for str patterns is Py_UNICODE_ISALNUM or '_' (tests/test_speed.py checks every code point). */
+ * for str patterns is Py_UNICODE_ISALNUM or '_' (tests/serving/scoring/test_speed.py checks every code point). */
 static int is_token(PyObject *token) {
     int kind = PyUnicode_KIND(token);
     const void *data = PyUnicode_DATA(token);

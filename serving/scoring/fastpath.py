@@ -4,8 +4,8 @@ batch, by the compiled kernel (serving/scoring/_speed.c, serving/scoring/speed.p
 (serving/scoring/numpy_path.py), and jieba's segmentation done by jieba-rs (rjieba) when it is installed.
 
 Equality with `pipeline.predict_proba` (scores within 1e-6) and rjieba's tokens with jieba's
-(on every labelled paragraph, with the domain dictionary) are checked by tests/test_fastpath.py
-and tests/test_speed.py.
+(on every labelled paragraph, with the domain dictionary) are checked by tests/serving/scoring/test_fastpath.py
+and tests/serving/scoring/test_speed.py.
 """
 from __future__ import annotations
 

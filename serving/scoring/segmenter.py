@@ -1,5 +1,5 @@
 """Word segmentation for serving: jieba-rs (rjieba) with the model's domain dictionary, cutting
-exactly as the trainer's jieba does (tests/test_fastpath.py checks it on every label), or jieba
+exactly as the trainer's jieba does (tests/serving/scoring/test_fastpath.py checks it on every label), or jieba
 itself when rjieba is not installed."""
 from __future__ import annotations
 

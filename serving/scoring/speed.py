@@ -2,7 +2,7 @@
 
 `native` is None where it was not (no C compiler at install time), when it is stale (built from
 another version of _speed.c) or when ZONGJIE_PURE_PYTHON is set: the fast path then runs its
-numpy code, with the same results (tests/test_speed.py runs both).
+numpy code, with the same results (tests/serving/scoring/test_speed.py runs both).
 """
 from __future__ import annotations
 

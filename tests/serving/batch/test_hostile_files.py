@@ -224,6 +224,7 @@ def test_an_empty_output_left_by_a_kill_before_the_journal_does_not_block_a_reru
     assert len(out.read_text("utf-8").splitlines()) == 6
 
 
+@pytest.mark.integration
 def test_spool_folders_of_killed_runs_are_removed_at_the_next_run(trained, tmp_path, archive_dir):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

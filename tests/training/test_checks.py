@@ -1,7 +1,7 @@
 """`zongjie labels check` and `labels stats` on small broken and clean label folders."""
 from __future__ import annotations
 
-from conftest import rec, write_jsonl
+from tests.conftest import rec, write_jsonl
 
 GOOD = [
     rec(1, "全县新建幼儿园3所，新增学位1200个。", ["基建"]),

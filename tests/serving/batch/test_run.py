@@ -259,6 +259,7 @@ def test_resume_redoes_documents_whose_rows_never_reached_the_output(archive, tr
     assert gone.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
 
 
+@pytest.mark.integration
 def test_workers_and_dask_give_the_same_output_in_the_same_order(archive, trained, tmp_path):
     from distributed import LocalCluster
 
@@ -271,76 +272,3 @@ def test_workers_and_dask_give_the_same_output_in_the_same_order(archive, traine
         run_tag(paths, out=tmp_path / "dask.jsonl", fmt="jsonl", model=model, dask=cluster.scheduler_address)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "dask.jsonl").read_bytes()
     assert one.paragraphs == len(read_rows(tmp_path / "one.jsonl"))
-
-
-def test_jsonl_rows_are_exactly_what_json_dumps_writes_and_csv_what_csv_writes():
-    from serving.batch.rows import DocumentRows, csv_line, row_values
-
-    rows = [{"source": "/档案/报告\"%s x.txt", "member": "总结/一%d.txt", "paragraph": 3,
-             "headings": "一、 > （一）", "text": "教育\t\\\u2028x😀\n%r", "labels": ["基建", "资助"],
-             "scores": {"基建": 0.123456, "资助": 1e-06, "德育": 0.0, "安全": 1.0, "师资": 0.5,
-                        "问题": 0.000123, "计划": 0.999999}, "model": "v1%"},
-            {"source": "/档案/报告\"%s x.txt", "member": "总结/一%d.txt", "paragraph": 4,
-             "headings": "", "text": "", "labels": [],
-             "scores": {"基建": 1e-05, "资助": 0.1, "德育": 2e-06, "安全": 0.0, "师资": 0.0,
-                        "问题": 0.0, "计划": 0.0}, "model": "v1%"}]
-    tuples = [(r["paragraph"], r["headings"], r["text"], r["labels"], list(r["scores"].values()))
-              for r in rows]
-    for fmt, expected in (("jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)),
-                          ("csv", "".join(csv_line(row_values(r)) for r in rows))):
-        encoder = DocumentRows(fmt, list(rows[0]["scores"]), "v1%")
-        assert encoder.encode(rows[0]["source"], rows[0]["member"], tuples) == expected
-
-
-def test_numbering_styles_page_furniture_and_wrapped_lines(cli, trained, tmp_path):
-    report = "\n".join([
-        "某县教育局2019年工作总结",
-        "一、主要工作",
-        "（一）学生资助",
-        "1.春季学期资助",
-        "（1）义务教育阶段",
-        "①寄宿生生活补助按时发放到位。",
-        "第 2 页",
-        "(二)教师队伍",
-        "1、招聘特岗教师四十名。",
-        "- 3 -",
-        "3/10",
-        "二、存在问题",
-        "1.教师结构性缺编，音体美教师不足，困难较多。",
-    ])
-    (tmp_path / "r.txt").write_text(report, encoding="utf-8")
-    cli("tag", tmp_path / "r.txt", "-o", tmp_path / "o.jsonl", "--models", trained["models"], "--quiet")
-    rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text("utf-8").splitlines()]
-    assert [r["text"] for r in rows] == [
-        "某县教育局2019年工作总结", "一、主要工作", "（一）学生资助", "1.春季学期资助", "（1）义务教育阶段",
-        "①寄宿生生活补助按时发放到位。", "(二)教师队伍", "1、招聘特岗教师四十名。", "二、存在问题",
-        "1.教师结构性缺编，音体美教师不足，困难较多。"]
-    paths = {r["text"]: r["headings"] for r in rows}
-    assert paths["①寄宿生生活补助按时发放到位。"] == (
-        "某县教育局2019年工作总结 > 一、主要工作 > （一）学生资助 > 1.春季学期资助 > （1）义务教育阶段")
-    assert paths["1、招聘特岗教师四十名。"] == "某县教育局2019年工作总结 > 一、主要工作 > (二)教师队伍"
-    assert paths["1.教师结构性缺编，音体美教师不足，困难较多。"] == "某县教育局2019年工作总结 > 二、存在问题"
-
-    width = 24  # a fixed-width text file: lines hard-wrapped at 24 characters
-    long = "全县投入资金八百万元新建城南小学教学楼一栋并完成操场改造，新增学位九百个，缓解了城区入学压力。"
-    wrapped = "\n".join(long[i:i + width] for i in range(0, len(long), width))
-    body = "\n".join([wrapped, "招聘教师二十名，充实农村学校。", wrapped.replace("城南", "城北")])
-    (tmp_path / "w.txt").write_text(body, encoding="utf-8")
-    cli("tag", tmp_path / "w.txt", "-o", tmp_path / "w.jsonl", "--models", trained["models"], "--quiet")
-    texts = [json.loads(line)["text"] for line in (tmp_path / "w.jsonl").read_text("utf-8").splitlines()]
-    assert texts == [long, "招聘教师二十名，充实农村学校。", long.replace("城南", "城北")]
-
-
-def test_the_last_item_of_a_numbered_list_is_an_item_not_the_heading_of_what_follows(cli, trained, tmp_path):
-    report = "\n".join([
-        "某县教育局2025年工作总结", "一、主要工作及成效", "（一）基础设施",
-        "1.新建城关幼儿园", "2.改造8所农村寄宿制学校", "3.完成校舍维修",
-        "全年投入资金1.2亿元，办学条件明显改善。", "二、存在的问题", "设施设备还不完善。",
-    ])
-    (tmp_path / "r.txt").write_text(report, encoding="utf-8")
-    cli("tag", tmp_path / "r.txt", "-o", tmp_path / "o.jsonl", "--models", trained["models"], "--quiet")
-    paths = {r["text"]: r["headings"] for r in map(json.loads, (tmp_path / "o.jsonl").read_text("utf-8").splitlines())}
-    section = "某县教育局2025年工作总结 > 一、主要工作及成效 > （一）基础设施"
-    assert paths["3.完成校舍维修"] == section
-    assert paths["全年投入资金1.2亿元，办学条件明显改善。"] == section
-    assert paths["设施设备还不完善。"] == "某县教育局2025年工作总结 > 二、存在的问题"

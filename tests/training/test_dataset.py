@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import REPO
+from tests.conftest import REPO
 from training.checks import check_labels
 from training.dataset import load_records
 from training.labelset import LABELS

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import make_labels_dir
+from tests.conftest import make_labels_dir
 
 LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
 HEADER = ["文件", "压缩包内文件", "段落号", "所在标题", "段落", "预测标签", *[f"{x}得分" for x in LABELS],

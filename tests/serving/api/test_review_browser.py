@@ -21,8 +21,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
 SHOTS = Path(os.environ.get("ZONGJIE_SCREENSHOTS", "/tmp/zongjie-screenshots"))
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no Chromium at {CHROMIUM}: browser tests skipped")
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: browser tests skipped")]
 
 
 def _serve(settings: Settings) -> tuple[str, object]:

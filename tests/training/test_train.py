@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, make_labels_dir, rec, write_jsonl
+from tests.conftest import REPO, make_labels_dir, rec, write_jsonl
 from training.artifact import load_version
 from training.errors import ModelError
 
@@ -33,6 +33,7 @@ def test_train_writes_a_self_describing_version(trained):
     assert f"training time: {report['training_seconds']:.0f} s" in (folder / "report.txt").read_text("utf-8")
 
 
+@pytest.mark.integration
 def test_unchanged_data_reuses_the_version_and_force_trains_again(cli, trained, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(trained["models"], models)
@@ -48,6 +49,7 @@ def test_unchanged_data_reuses_the_version_and_force_trains_again(cli, trained, 
     assert len([p for p in models.iterdir() if p.is_dir()]) == 3
 
 
+@pytest.mark.integration
 def test_training_is_deterministic(cli, trained, tmp_path):
     result = cli("train", "--labels", trained["labels"], "--models", tmp_path / "m", "--json")
     again = json.loads(result.out)
@@ -144,6 +146,7 @@ def test_damaged_or_incompatible_models_are_refused(cli, trained, tmp_path):
                           "`zongjie train --promote`\n")
 
 
+@pytest.mark.integration
 def test_model_loads_in_a_fresh_process_without_the_trainer(trained):
     code = f"""
 import sys
@@ -157,6 +160,7 @@ print(bad)
     assert out.stdout.split("\n")[:2] == ["(1, 7)", "[]"]
 
 
+@pytest.mark.integration
 def test_serving_scores_without_importing_scikit_learn(trained):
     code = f"""
 import sys

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import REPO
 from serving.scoring.fastpath import FastScorer
 from serving.scoring.segmenter import RustSegmenter
+from tests.conftest import REPO
+from training.compiled import compile_pipeline
 from training.dataset import load_records
 from training.discourse import CLAUSE_MARKS
-from training.compiled import compile_pipeline
 from training.segment import JiebaWords, read_dictionary
 from training.text import normalize_text
 from training.train import TrainSettings, label_matrix, make_pipeline
@@ -23,6 +23,7 @@ def data():
     return [r.text for r in records], label_matrix(records), words
 
 
+@pytest.mark.integration
 def test_rjieba_tokens_equal_jieba_tokens_on_the_whole_dataset(data):
     texts, _, words = data
     rust, jieba = RustSegmenter(words), JiebaWords(words)
@@ -36,6 +37,7 @@ def test_rjieba_tokens_equal_jieba_tokens_on_the_whole_dataset(data):
             t for t in jieba.raw_tokens(norm) if t in CLAUSE_MARKS], text
 
 
+@pytest.mark.integration
 def test_fast_scores_equal_the_pipeline_on_every_labelled_paragraph(data):
     texts, Y, words = data
     pipeline = make_pipeline(words, TrainSettings(), thresholds=[0.5] * 7,
@@ -60,6 +62,7 @@ def test_traditional_characters_are_read_as_simplified():
     assert normalize_text("教師隊伍建設") == normalize_text("教师队伍建设")
 
 
+@pytest.mark.integration
 def test_batch_normalisation_equals_normalize_text(data):
     from serving.scoring.normalize import normalize_batch
 

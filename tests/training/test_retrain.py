@@ -9,9 +9,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import make_labels_dir, rec, train_with_holdout, write_jsonl
 from serving.api.app import create_app
 from serving.settings import Settings
+from tests.conftest import make_labels_dir, rec, train_with_holdout, write_jsonl
 
 
 def read_csv(path):
@@ -110,6 +110,7 @@ def test_feedback_over_http_then_inbox_accept_and_reject(cli, trained, labels, t
     assert result.err == "Error: not pending in the inbox: 7\n"
 
 
+@pytest.mark.integration
 def test_compare_refuse_a_worse_model_and_roll_back(cli, tmp_path):
     labels, models, good = train_with_holdout(cli, tmp_path)
     report = json.loads((models / good / "report.json").read_text("utf-8"))

@@ -10,9 +10,12 @@ import subprocess
 import sys
 import termios
 
-from conftest import make_labels_dir
+import pytest
+
+from tests.conftest import make_labels_dir
 
 
+@pytest.mark.integration
 def test_off_a_terminal_audit_and_train_write_log_lines(cli, tmp_path):
     labels = make_labels_dir(tmp_path / "labels", docs=5, per_doc=8)
     result = cli("labels", "audit", "--labels", labels, "-n", "3", "--json")
@@ -34,6 +37,7 @@ def test_suggest_counts_the_documents_it_reads(cli, trained, tmp_path):
     assert result.err.splitlines() == ["documents read: 0/3", "documents read: 3/3"]
 
 
+@pytest.mark.integration
 def test_on_a_terminal_a_progress_bar(tmp_path):
     labels = make_labels_dir(tmp_path / "labels", docs=4, per_doc=8)
     leader, follower = pty.openpty()

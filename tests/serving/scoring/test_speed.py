@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import REPO
 from serving.scoring import speed
 from serving.scoring.fastpath import FastScorer
 from serving.scoring.normalize import normalize_batch
-from test_fastpath import ODD_TEXTS
+from tests.conftest import REPO
+from tests.serving.scoring.test_fastpath import ODD_TEXTS
 from training.compiled import compile_pipeline
 from training.dataset import load_records
 from training.segment import read_dictionary
@@ -30,12 +31,13 @@ def test_the_extension_is_built_where_a_compiler_is():
     assert speed.native is not None, "serving/scoring/_speed.c was not built: pip install -e . with a C compiler"
 
 
+@pytest.mark.integration
 def test_both_paths_normalise_like_normalize_text():
     texts = [r.text for r in load_records(REPO / "labels")] + ODD_TEXTS + REPORT_TEXTS
     expected = [normalize_text(t) for t in texts]
     assert normalize_batch(texts)[0] == expected
-    code = ("import sys; sys.path.insert(0, 'tests'); from serving.scoring import speed; assert speed.native is None;"
-            "from test_speed import check_pure; check_pure()")
+    code = ("from serving.scoring import speed; assert speed.native is None;"
+            f"from {__name__} import check_pure; check_pure()")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
                    env={**os.environ, "ZONGJIE_PURE_PYTHON": "1"})
 
@@ -45,6 +47,7 @@ def check_pure() -> None:
     assert normalize_batch(texts)[0] == [normalize_text(t) for t in texts]
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(speed.native is None, reason="the extension is not built")
 def test_the_kernel_scores_equal_the_numpy_path_and_the_pipeline():
     records = load_records(REPO / "labels")
@@ -75,10 +78,11 @@ def test_compiled_token_ids_classify_every_character_like_the_analyzer():
     assert cache == {"x": 7, "词": -1, "，": -2}
 
 
+@pytest.mark.integration
 def test_without_the_extension_the_fast_path_still_equals_the_pipeline():
     # What runs where the extension cannot build: the whole equality test on every labelled
     # paragraph, batches and single paragraphs, with the numpy path and Python token ids.
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                    "tests/test_fastpath.py", "-k", "fast_scores_equal"],
+                    str(Path(__file__).with_name("test_fastpath.py")), "-k", "fast_scores_equal"],
                    cwd=REPO, check=True, capture_output=True,
                    env={**os.environ, "ZONGJIE_PURE_PYTHON": "1"})

@@ -5,13 +5,13 @@ import re
 import shlex
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from serving.cli.main import build_parser
+from tests.conftest import REPO
 
-DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+DEPLOY = REPO / "deploy"
 
 
 def _exec_start() -> list[str]:

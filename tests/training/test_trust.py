@@ -5,7 +5,9 @@ import json
 import pickle
 import shutil
 
-from conftest import rec, train_with_holdout, write_jsonl
+import pytest
+
+from tests.conftest import rec, train_with_holdout, write_jsonl
 from training import artifact
 
 
@@ -26,6 +28,7 @@ def plant(models, version, marker):
     meta_path.write_text(json.dumps(meta), "utf-8")
 
 
+@pytest.mark.integration
 def test_compare_evaluate_and_promote_never_unpickle_model_files(cli, tmp_path):
     labels, models, first = train_with_holdout(cli, tmp_path)
     marker = tmp_path / "ran"

@@ -9,9 +9,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import make_labels_dir
 from serving.api.app import create_app
 from serving.settings import Settings
+from tests.conftest import make_labels_dir
 
 LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
 

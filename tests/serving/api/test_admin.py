@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import rec, train_with_holdout
 from serving.api.app import create_app
 from serving.cli import main
 from serving.settings import Settings
+from tests.conftest import rec, train_with_holdout
 
 LABELS = ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
 ADMIN = {"Authorization": "Bearer adm1n"}
@@ -48,6 +48,7 @@ def error(r, status: int) -> tuple[str, str]:
     return r.json()["error"]["code"], r.json()["error"]["message"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("method,path", [("get", "/v1/admin/models"), ("get", "/v1/admin/models/compare?a=CURRENT&b=previous"),
                                          ("get", "/v1/admin/models/report?version=CURRENT"),
                                          ("post", "/v1/admin/models/promote"), ("post", "/v1/admin/models/rollback"),
@@ -64,6 +65,7 @@ def test_refused_without_the_admin_token_as_reload_is(client, trained, method, p
         assert error(r, 403) == ("admin_disabled", "admin endpoints are disabled: set ZONGJIE_ADMIN_TOKEN")
 
 
+@pytest.mark.integration
 def test_versions_with_their_figures(client, two):
     r = client.get("/v1/admin/models", headers=ADMIN)
     assert r.status_code == 200, r.text
@@ -74,6 +76,7 @@ def test_versions_with_their_figures(client, two):
     assert all({"macro_f1", "micro_f1", "holdout_macro_f1"} <= set(v["metrics"]) for v in body["versions"])
 
 
+@pytest.mark.integration
 def test_a_version_s_report_page(client, two):
     r = client.get("/v1/admin/models/report", params={"version": two["first"]}, headers=ADMIN)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
@@ -92,6 +95,7 @@ def test_a_version_s_report_page(client, two):
         page.write_bytes(saved)
 
 
+@pytest.mark.integration
 def test_compare_two_versions_per_label(client, two):
     r = client.get("/v1/admin/models/compare", params={"a": two["first"], "b": "CURRENT"}, headers=ADMIN)
     assert r.status_code == 200, r.text
@@ -104,6 +108,7 @@ def test_compare_two_versions_per_label(client, two):
                              "folder: `zongjie models list` shows the versions there")
 
 
+@pytest.mark.integration
 def test_promote_then_the_server_serves_it_and_rollback_restores(client, two):
     r = client.post("/v1/admin/models/promote", json={"version": two["first"]}, headers=ADMIN)
     assert r.status_code == 200, r.text
@@ -124,6 +129,7 @@ def test_rollback_with_nothing_to_roll_back_to(trained):
                                  f"before {trained['version']} in models/HISTORY")
 
 
+@pytest.mark.integration
 def test_inbox_accept_and_reject(client, two):
     assert client.get("/v1/admin/inbox", headers=ADMIN).json()["pending"] == []
     ids = [client.post("/v1/feedback", json={"text": text, "labels": ["安全"], "user": "王老师"}).json()["id"]

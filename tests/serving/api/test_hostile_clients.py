@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import REPO
 from serving.api.app import create_app
 from serving.settings import Settings
-from test_server import free_port, wait_ready, zongjie_command
+from tests.conftest import REPO
+from tests.servers import free_port, wait_ready, zongjie_command
 
 
 def make_client(trained, tmp_path, **settings):
@@ -129,6 +129,7 @@ def _raw(port: int, request: bytes, then: bytes = b"", wait: float = 0.0) -> byt
         return b"".join(chunks)
 
 
+@pytest.mark.integration
 def test_a_client_that_sends_its_whole_oversized_body_first_gets_the_413(live):
     body = json.dumps({"text": "好" * 4_000_000}).encode()  # 12 MB, sent before reading (urllib)
     request = urllib.request.Request(f"http://127.0.0.1:{live}/v1/classify", data=body, headers={
@@ -139,6 +140,7 @@ def test_a_client_that_sends_its_whole_oversized_body_first_gets_the_413(live):
     assert json.loads(caught.value.read())["error"]["code"] == "body_too_large"
 
 
+@pytest.mark.integration
 def test_the_token_is_checked_before_the_body_is_read_and_slow_bodies_time_out(live):
     head = (b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: 50000\r\n")
@@ -151,6 +153,7 @@ def test_the_token_is_checked_before_the_body_is_read_and_slow_bodies_time_out(l
     assert time.monotonic() - started < 10
 
 
+@pytest.mark.integration
 @pytest.mark.schemathesis
 def test_schemathesis_finds_no_failure_against_the_live_server(live):
     """`schemathesis run --checks all` (bounded examples): no 5xx, every status documented, the

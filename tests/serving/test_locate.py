@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_labels_dir
+from tests.conftest import REPO, make_labels_dir
 
 HINT_MODELS = "to use another: give --models DIR, or set ZONGJIE_MODELS_DIR or ZONGJIE_HOME"
 HINT_LABELS = "to use another: give --labels DIR, or set ZONGJIE_LABELS_DIR or ZONGJIE_HOME"
@@ -52,6 +52,7 @@ def installed(tmp_path) -> Path:
     return site
 
 
+@pytest.mark.integration
 def test_from_any_directory_the_checkout_is_found(elsewhere):
     paths = info(elsewhere)
     assert paths["models_dir"] == {"path": str(REPO / "models"), "rule": "in the project checkout"}
@@ -59,6 +60,7 @@ def test_from_any_directory_the_checkout_is_found(elsewhere):
     assert paths["feedback_db"] == {"path": str(REPO / "labels" / "inbox.sqlite3"), "rule": "in the labels folder"}
 
 
+@pytest.mark.integration
 def test_the_order_flag_variable_home(elsewhere, tmp_path):
     home = tmp_path / "home"
     paths = info(elsewhere, env={"ZONGJIE_HOME": str(home)})
@@ -75,6 +77,7 @@ def test_the_order_flag_variable_home(elsewhere, tmp_path):
     assert paths["labels_dir"] == {"path": str(elsewhere / "l"), "rule": "set by --labels"}
 
 
+@pytest.mark.integration
 def test_an_installed_package_uses_the_per_user_data_folder(elsewhere, installed, tmp_path):
     data = tmp_path / "xdg"
     paths = info(elsewhere, pythonpath=installed, env={"XDG_DATA_HOME": str(data)})
@@ -82,6 +85,7 @@ def test_an_installed_package_uses_the_per_user_data_folder(elsewhere, installed
     assert paths["labels_dir"] == {"path": str(data / "zongjie" / "labels"), "rule": "in the per-user data folder"}
 
 
+@pytest.mark.integration
 def test_not_found_messages_name_the_path_the_rule_and_the_setting(elsewhere, tmp_path):
     home = tmp_path / "empty-home"
     env = {"ZONGJIE_HOME": str(home)}
@@ -100,6 +104,7 @@ def test_not_found_messages_name_the_path_the_rule_and_the_setting(elsewhere, tm
                              f"found: {home / 'labels'} (under ZONGJIE_HOME; {HINT_LABELS})\n")
 
 
+@pytest.mark.integration
 def test_tag_from_another_directory_with_zongjie_home(elsewhere, trained, tmp_path):
     home = tmp_path / "home"
     shutil.copytree(trained["models"], home / "models")
@@ -109,6 +114,7 @@ def test_tag_from_another_directory_with_zongjie_home(elsewhere, trained, tmp_pa
     assert f"model {trained['version']})" in result.stdout
 
 
+@pytest.mark.integration
 def test_the_bundled_model_is_installed_and_used_when_none_is_in_service(elsewhere, installed, trained, tmp_path):
     bundled = installed / "serving" / "default_model"
     shutil.copytree(trained["models"] / trained["version"], bundled)  # what `make wheelhouse` does
@@ -140,6 +146,7 @@ def test_a_damaged_bundled_model_is_refused(trained, tmp_path):
     assert not (tmp_path / "models" / trained["version"]).exists()  # a fixed copy can be installed later
 
 
+@pytest.mark.integration
 def test_with_no_model_the_server_side_trains_one_from_the_labels(tmp_path):
     from training.service import ensure_model
 
@@ -153,6 +160,7 @@ def test_with_no_model_the_server_side_trains_one_from_the_labels(tmp_path):
     assert ensure_model(tmp_path / "nothing") is None
 
 
+@pytest.mark.integration
 def test_every_folder_option_is_spelt_the_same_and_help_is_in_chinese(elsewhere, tmp_path, cli):
     labels = make_labels_dir(tmp_path / "labels", docs=2, per_doc=3)
     for command in (["labels", "check"], ["labels", "stats"]):

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from prometheus_client import multiprocess
 
-from conftest import REPO
-from test_server import free_port, wait_ready, zongjie_command
+from tests.conftest import REPO
+from tests.servers import free_port, wait_ready, zongjie_command
 
 CLASSIFIED = re.compile(r'^zongjie_requests_total\{method="POST",endpoint="/v1/classify",status="200"\} (\d+)$',
                         re.M)
@@ -33,6 +33,7 @@ def worker_counts(folder: Path, scratch: Path) -> list[float]:
     return counts
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_two_workers_every_scrape_shows_the_sum(trained, tmp_path):
     models, temp = tmp_path / "models", tmp_path / "tmp"

@@ -1,0 +1,1 @@
+"""Tests of serving/cli/: what the `zongjie` command itself owns (progress output)."""

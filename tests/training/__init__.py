@@ -1,0 +1,1 @@
+"""Tests of training/: the labelled data, features, the trainer, artifacts, checks, corrections."""
