@@ -1,13 +1,15 @@
-"""Experiment: discourse cues also from the paragraph's last clause (and sentence-final words)."""
+"""Experiment: discourse cues also from the paragraph's last clause (and sentence-final words).
+Run: .venv/bin/python docs/experiments/last_clause_cues.py base|last|ends|lastends"""
 import sys
-sys.path.insert(0, "/work/main"); sys.path.insert(0, "/work/main/docs/experiments")
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / "docs/experiments"))
 import training.discourse as d
 from training.text import _TOKEN
 
 LAST = ">"
 orig = d.cues
 
-def cues(norm, raw_tokens, mode="last"):
+def cues(norm, raw_tokens):
     out = orig(norm, raw_tokens)
     # tokens of the last clause, and the last word of every sentence
     clauses = [[]]
@@ -26,7 +28,6 @@ def cues(norm, raw_tokens, mode="last"):
         out.extend(f"$ {t}" for t in ends + (last[-1:] if last else []))
     return out
 
-import dataclasses
 from sweep import run
 from training.train import TrainSettings
 MODE = sys.argv[1]

@@ -1,6 +1,8 @@
-"""Experiment: sample weights by genre (down-weight the dominant bureau-summary documents)."""
-import sys, json, time, collections, numpy as np
-sys.path.insert(0, "/work/main"); sys.path.insert(0, "/work/main/docs/experiments")
+"""Experiment: sample weights by genre (down-weight the dominant bureau-summary documents).
+Run: .venv/bin/python docs/experiments/sample_weights.py NAME:POWER:BUREAU_FACTOR:SHORT_FACTOR ..."""
+import sys, time, collections, numpy as np
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / "docs/experiments"))
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 import training.model as tm
@@ -25,8 +27,8 @@ tm.MultiLabelLinear.fit = fit
 
 def run(name, power, bureau_factor=1.0, short_factor=1.0, folds=3):
     t = time.time()
-    everything, words = load_training_data("/work/main/labels")
-    records, _ = split_holdout(everything, holdout_docs("/work/main/labels"))
+    everything, words = load_training_data(str(ROOT / "labels"))
+    records, _ = split_holdout(everything, holdout_docs(str(ROOT / "labels")))
     texts = np.array([r.text for r in records], dtype=object); Y = label_matrix(records)
     genre = [getattr(r, "genre", None) or "?" for r in records]
     cnt = collections.Counter(genre)
