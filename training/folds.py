@@ -59,8 +59,8 @@ class FoldFits:
                                 weights.get(name)))
 
     def with_pipeline(self, pipeline) -> "FoldFits":
-        """The same counts for another pipeline with the same normalisation and features (the
-        classifier may differ): `self` when they differ, they are counted anew."""
+        """These counts serving another pipeline whose normalisation and features are the same (its
+        classifier may differ); a pipeline whose features differ has its texts counted anew."""
         if self.blocks is None or not _shares_counts(pipeline) or (
                 _feature_params(pipeline) != _feature_params(self.pipeline)):
             return FoldFits(pipeline, self.texts)

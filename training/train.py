@@ -82,7 +82,8 @@ def load_training_data(labels_dir: str | Path) -> tuple[list[Record], tuple[str,
 
 def make_pipeline(words: tuple[str, ...], settings: TrainSettings, thresholds=None, calibration=None):
     return build_pipeline(domain_words=words, C=settings.C, class_weight=settings.class_weight,
-                          thresholds=thresholds, calibration=calibration, char_ngrams=(settings.char_ngrams[0], settings.char_ngrams[1]),
+                          thresholds=thresholds, calibration=calibration,
+                          char_ngrams=(settings.char_ngrams[0], settings.char_ngrams[1]),
                           min_df=settings.min_df, discourse=settings.discourse,
                           discourse_weight=settings.discourse_weight)
 
@@ -204,9 +205,9 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
         compiled["context_layer"] = np.array(report["context_layer"]["rows"])
         compiled["context_thresholds"] = np.array(report["context_layer"]["thresholds"])
         compiled["context_cues"] = np.array(report["context_layer"]["cues"], dtype=str)
-        files: dict[str, str | bytes] = {COMPILED_FILE: to_bytes(compiled),
-                 "report.json": json.dumps(report, ensure_ascii=False, indent=2),
-                 "report.html": render_html(report), "report.txt": render_text(report)}
+        files: dict[str, str | bytes] = {
+            COMPILED_FILE: to_bytes(compiled), "report.json": json.dumps(report, ensure_ascii=False, indent=2),
+            "report.html": render_html(report), "report.txt": render_text(report)}
         path = artifact.write_version(models_dir, version, model, metadata, files)
         result = TrainResult(version, path, reused=False, report=report,
                              metadata=artifact.read_metadata(models_dir, version))
