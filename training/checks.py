@@ -53,8 +53,29 @@ def _near_copies(records: list[Record], run: int) -> list[Problem]:
     return problems
 
 
-def check_labels(labels_dir: str | Path, *, run: int = NEAR_COPY_RUN) -> list[Problem]:
-    """Validate every labels file; return the problems in file order (warnings included)."""
+def _devset_copies(records: list[Record], devset: Path, run: int) -> list[Problem]:
+    """Records sharing `run` characters with a development-set paragraph (warnings: a long
+    political formula is shared by many documents; an imitated sentence must be rewritten)."""
+    pieces: set[str] = set()
+    for item in iter_file(devset, strict=False):
+        if not isinstance(item, DataError):
+            text = _key(item.text)
+            pieces.update(text[start:start + run] for start in range(len(text) - run + 1))
+    problems = []
+    for rec in records:
+        text = _key(rec.text)
+        shared = next((text[i:i + run] for i in range(len(text) - run + 1) if text[i:i + run] in pieces), None)
+        if shared is not None and not rec.is_seed:
+            problems.append(Problem(rec.path, rec.line, f"shares {run}+ characters «{shared}» with the "
+                                    f"development set {devset} (evaluation only): write it in your own words",
+                                    warning=True))
+    return problems
+
+
+def check_labels(labels_dir: str | Path, *, run: int = NEAR_COPY_RUN,
+                 devset: str | Path | None = None) -> list[Problem]:
+    """Validate every labels file; return the problems in file order (warnings included).
+    With `devset`, records that share `run` characters with its paragraphs are warned about."""
     problems: list[Problem] = []
     records: list[Record] = []
     try:
@@ -86,6 +107,8 @@ def check_labels(labels_dir: str | Path, *, run: int = NEAR_COPY_RUN) -> list[Pr
                                     f"{what}: also at {first.path}:{first.line} ({first.id})"))
         by_text.setdefault(key, rec)
     problems.extend(_near_copies(records, run))
+    if devset is not None:
+        problems.extend(_devset_copies(records, Path(devset), run))
     return sorted(problems, key=lambda p: (p.path, p.line or 0))
 
 

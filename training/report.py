@@ -37,6 +37,11 @@ def metrics_text(m: dict, title: str = "") -> str:
     if m.get("confusions"):
         out.append("most frequent errors (true → predicted): " + "; ".join(
             f"{c['true']}→{c['predicted']} ×{c['count']}" for c in m["confusions"][:6]))
+    if m.get("genre_as_title"):
+        g = m["genre_as_title"]
+        out.append(f"with each record's genre read as its document's title (the context layer): "
+                   f"micro-F1 {g['micro_f1']:.3f}   macro-F1 {g['macro_f1']:.3f}   " + "  ".join(
+                       f"{label} {g['per_label'][label]['f1']:.2f}" for label in LABELS))
     return "\n".join(out)
 
 

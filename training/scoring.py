@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from . import artifact
+from .context import apply_context, context_vector
 from .dataset import read_file
 from .labelset import LABELS
 from .metrics import compute_metrics
@@ -42,11 +43,19 @@ def _scored(scorer, records):
     return Y, P, S, compute_metrics(Y, P, S)
 
 
-def score_file(scorer, data: str | Path) -> dict:
-    """The metrics of a scorer on a labelled file, and per `genre` where records give one."""
+def score_file(scorer, data: str | Path, context=None) -> dict:
+    """The metrics of a scorer on a labelled file, and per `genre` where records give one.
+
+    With `context` (the context layer's rows and thresholds) and records that name their `genre`,
+    also the metrics with each genre read as its document's title ("小学安全工作计划"), as the
+    batch labeller reads a document's title: metrics["genre_as_title"]."""
     records = read_file(data, strict=False)
     Y, P, S, metrics = _scored(scorer, records)
     genres = np.array([r.genre for r in records])
+    if genres.any() and context is not None:
+        layer, thresholds = context
+        SC = apply_context(S, np.array([context_vector(r.genre or None, ()) for r in records]), layer)
+        metrics["genre_as_title"] = compute_metrics(Y, decide(SC, np.asarray(thresholds), list(LABELS)), SC)
     if genres.any():
         metrics["by_genre"] = {}
         for genre in sorted(set(genres) - {""}):
@@ -62,6 +71,7 @@ def evaluate_file(*, models_dir: str | Path, version: str | None, data: str | Pa
                   load=load_pipeline) -> dict:
     """Score a labelled file (records need `text` and `labels`; other fields are ignored)."""
     scorer = load(models_dir, version or artifact.require_current(models_dir))
-    metrics = score_file(scorer, data)
+    layer, thresholds = getattr(scorer, "context_layer", None), getattr(scorer, "context_thresholds", None)
+    metrics = score_file(scorer, data, None if layer is None else (layer, thresholds))
     metrics["model"] = scorer.metadata["version"]
     return metrics

@@ -188,7 +188,9 @@ def train(*, labels_dir: str | Path, models_dir: str | Path, settings: TrainSett
             report["holdout"] = score_records(PipelineScorer(artifact.LoadedModel(model, {})), holdout)
             report["holdout"]["docs"] = sorted(frozen)
         if devset is not None:
-            report["devset"] = score_file(PipelineScorer(artifact.LoadedModel(model, {})), devset)
+            layer = report["context_layer"]
+            report["devset"] = score_file(PipelineScorer(artifact.LoadedModel(model, {})), devset,
+                                          (np.array(layer["rows"]), np.array(layer["thresholds"])))
         report["training_seconds"] = round(time.perf_counter() - started, 1)
         when = now or datetime.now(timezone.utc)
         version = artifact.new_version_name(fp, when)

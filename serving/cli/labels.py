@@ -22,7 +22,7 @@ def cmd_check(args, settings: Settings) -> int:
     from training.checks import check_labels
 
     path = _folder(args, settings)
-    problems = check_labels(path)
+    problems = check_labels(path, devset=settings.devset if settings.devset.is_file() else None)
     for problem in problems:
         print(problem)
     errors = [p for p in problems if not p.warning]

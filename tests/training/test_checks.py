@@ -99,3 +99,21 @@ def test_stats_on_broken_data_is_an_error_not_a_traceback(cli, tmp_path):
     result = cli("labels", "stats", tmp_path)
     assert result.code == 1
     assert result.err.startswith(f"Error: {path}:1: bad JSON:")
+
+
+def test_text_shared_with_the_development_set_is_warned_about(cli, tmp_path, monkeypatch):
+    dev = write_jsonl(tmp_path / "dev.jsonl", [
+        {"id": "dev-1", "text": "青龙镇中心小学2024年秋季学期完成了综合楼外墙和屋面防水的全面翻修工程。", "labels": ["基建"],
+         "doc": "dev-a", "source": "devset", "genre": "小学学期工作总结"}])
+    labels = tmp_path / "labels"
+    path = write_jsonl(labels / "data" / "a.jsonl", [
+        *GOOD, rec(4, "据悉，青龙镇中心小学2024年秋季学期完成了综合楼外墙和屋面防水的全面翻修。", ["基建"])])
+    monkeypatch.setenv("ZONGJIE_DEVSET", str(dev))
+    result = cli("labels", "check", labels)
+    assert result.code == 0
+    assert result.out.splitlines() == [
+        f"{path}:4: warning: shares 30+ characters «青龙镇中心小学2024年秋季学期完成了综合楼外墙和屋面防水的» with the "
+        f"development set {dev} (evaluation only): write it in your own words",
+        f"0 problem(s), 1 warning(s) in {labels}"]
+    monkeypatch.setenv("ZONGJIE_DEVSET", str(tmp_path / "absent.jsonl"))
+    assert cli("labels", "check", labels).out.endswith("all records valid\n")

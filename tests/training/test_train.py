@@ -106,6 +106,11 @@ def test_evaluate_scores_any_labelled_file(cli, trained, tmp_path):
     assert metrics["per_label"]["基建"]["support"] == 1
     result = cli("evaluate", "--models", trained["models"], "--data", data)
     assert "micro-F1" in result.out and "基建" in result.out
+    assert "genre read as" not in result.out
+    with_genre = write_jsonl(tmp_path / "genre.jsonl", [
+        {"text": "新建教学楼，校舍改造。", "labels": ["基建", "计划"], "genre": "县教育局年度工作计划"}])
+    result = cli("evaluate", "--models", trained["models"], "--data", with_genre)
+    assert "with each record's genre read as its document's title (the context layer): micro-F1" in result.out
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"text": "x", "labels": ["未知"]}])
     result = cli("evaluate", "--models", trained["models"], "--data", bad)
     assert result.code == 1
