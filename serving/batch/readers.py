@@ -107,12 +107,27 @@ def _hidden(element, tag: str | None) -> bool:
     return bool(names.strip()) and bool(_FURNITURE_NAMES.search(names))
 
 
-def _is_furniture_line(line: str) -> bool:
-    """A footer line, or a navigation bar: three or more short items split by | ｜ or ·."""
-    if _FURNITURE_LINE.search(line):
-        return True
-    items = [x for x in re.split(r"\s*[|｜·]\s*", line) if x.strip()]
+_NAV_SEPARATOR = re.compile(r"\s*[|｜·]\s*")
+
+
+def _is_nav_bar(line: str) -> bool:
+    """A navigation bar: three or more short items split by | ｜ or ·."""
+    if "|" not in line and "｜" not in line and "·" not in line:
+        return False
+    items = [x for x in _NAV_SEPARATOR.split(line) if x.strip()]
     return len(items) >= 3 and all(len(x) <= 8 for x in items)
+
+
+def _without_furniture(text: str) -> str:
+    """The lines of a page's text less its footer lines and navigation bars (the footer pattern
+    searched once over the whole text, not line by line)."""
+    lines = text.split("\n")
+    footer, line, at = set(), 0, 0
+    for match in _FURNITURE_LINE.finditer(text):
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        footer.add(line)
+    return "\n".join(line for i, line in enumerate(lines) if i not in footer and not _is_nav_bar(line.strip()))
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -158,7 +173,7 @@ def read_html(data: bytes, limits: Limits = Limits()) -> str:
                 parts.append("\n")
             if not hidden and element.tail:  # the text after an element belongs to its parent
                 parts.append(element.tail.replace("\n", " "))
-    return "\n".join(line for line in "".join(parts).split("\n") if not _is_furniture_line(line.strip()))
+    return _without_furniture("".join(parts))
 
 
 def read_pdf(data: bytes, limits: Limits = Limits()) -> str:

@@ -56,3 +56,23 @@ def test_the_last_item_of_a_numbered_list_is_an_item_not_the_heading_of_what_fol
     assert paths["3.完成校舍维修"] == section
     assert paths["全年投入资金1.2亿元，办学条件明显改善。"] == section
     assert paths["设施设备还不完善。"] == "某县教育局2025年工作总结 > 二、存在的问题"
+
+
+def test_blank_runs_fold_to_one_space_exactly_as_the_regex_does():
+    import re
+
+    from hypothesis import given, settings, strategies as st
+
+    from serving.batch.splitter import _one_space, split_lines
+
+    blanks = re.compile(r"[ \t\u3000\xa0]+")
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=" \t\u3000\xa0\n\r\f学校a1。（", max_size=60))
+    def check(text):
+        assert _one_space(text) == blanks.sub(" ", text)
+        reference = blanks.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+        assert split_lines(text, wrapped=False) == split_lines(reference, wrapped=False)
+        assert " " * 2 not in "".join(split_lines(text, wrapped=False))
+
+    check()
