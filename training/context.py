@@ -62,23 +62,27 @@ def place_lines(lines: list[str]) -> list[Placed]:
     """Each line's heading path and heading level. A short numbered line is a heading only when
     it is not in a list: "1.…" followed by "2.…" is a list item, and so is the last item of a
     list ("3.…" after "2.…", whatever follows it)."""
-    levels = [heading_level(line) for line in lines]
     numbering = [numbering_level(line) for line in lines]
     stack: list[tuple[int, str]] = []
+    path: tuple[str, ...] = ()  # the headings of `stack`, rebuilt only when it changes
     out = []
-    for i, (line, level) in enumerate(zip(lines, levels)):
-        following = numbering[i + 1] if i + 1 < len(lines) else None
-        before = numbering[i - 1] if i else None
-        if level is not None and level in (following, before):
-            level = None  # an item of a list, not the title of what follows
+    for i, line in enumerate(lines):
+        level = numbering[i]
+        if level is not None:  # heading_level, from the numbering already found
+            if len(line) > HEADING_MAX or any(ch in line.rstrip("。.") for ch in "。！？；"):
+                level = None
+            elif level in (numbering[i + 1] if i + 1 < len(lines) else None, numbering[i - 1] if i else None):
+                level = None  # an item of a list, not the title of what follows
         if i == 0 and level is None and is_title(line):
             level = TITLE
-        if level is not None:
-            while stack and stack[-1][0] >= level:
-                stack.pop()
+        if level is None:
+            out.append(Placed(path, None))
+            continue
+        while stack and stack[-1][0] >= level:
+            stack.pop()
         out.append(Placed(tuple(h for _, h in stack), level))
-        if level is not None:
-            stack.append((level, line))
+        stack.append((level, line))
+        path = tuple(h for _, h in stack)
     return out
 
 
