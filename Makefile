@@ -24,14 +24,14 @@ test: install
 	$(BIN)/zongjie labels check
 	$(BIN)/ruff check --quiet .
 	$(BIN)/mypy --no-error-summary
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4  # one test process per core (pytest-xdist)
 
 # The quick subset (under a minute): the tests not marked `integration` (real servers and fresh
 # processes, Dask, the browser, runs over all of labels/, training in the test) or `slow`.
 test-quick: install
 	$(BIN)/ruff check --quiet .
 	$(BIN)/mypy --no-error-summary
-	$(BIN)/python -m pytest -m 'not slow and not integration'
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m 'not slow and not integration'
 
 # Offline install from a wheelhouse built for this Python, into a fresh venv (about a minute).
 check-offline: install
