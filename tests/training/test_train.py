@@ -215,3 +215,15 @@ def test_cross_validation_fits_equal_fitting_the_pipeline_on_each_fold():
     assert fits.with_pipeline(calibrated).blocks is fits.blocks  # same features: counts shared
     other = make_pipeline((), TrainSettings(min_df=3))
     assert fits.with_pipeline(other).blocks is not fits.blocks
+
+
+def test_thresholds_sit_in_the_middle_of_the_near_best_range():
+    """One stray positive must not drag a threshold to the edge of a flat F1 curve."""
+    import numpy as np
+
+    from training.crossval import choose_thresholds
+    scores = np.array([0.8] * 99 + [0.25] + [0.2] * 100)
+    Y = np.array([1] * 100 + [0] * 100)
+    th = choose_thresholds(Y[:, None], scores[:, None])
+    assert 0.45 <= th[0] <= 0.55  # the argmax alone is 0.21–0.25: every positive, no negative
+    assert choose_thresholds(np.zeros((3, 1), int), np.full((3, 1), 0.3))[0] == 0.5

@@ -37,9 +37,10 @@ def test_compare_evaluate_and_promote_never_unpickle_model_files(cli, tmp_path):
     result = cli("evaluate", "--models", models, "--data", write_jsonl(tmp_path / "e.jsonl", [
         {"text": "发放助学金，落实营养改善计划。", "labels": ["资助"]}]), "--json")
     assert result.code == 0 and json.loads(result.out)["model"] == first
-    with open(labels / "data" / "doc0.jsonl", "a", encoding="utf-8") as out:  # new data: compared, then promoted
+    with open(labels / "data" / "doc0.jsonl", "a", encoding="utf-8") as out:  # new data, promoted
         out.write(json.dumps(rec(99, "全年发放助学金，落实营养改善计划。", ["资助"], doc="doc0"), ensure_ascii=False) + "\n")
-    result = cli("train", "--labels", labels, "--models", models, "--promote", "--no-learning-curve")
+    # --force: on 100 toy paragraphs, whether the new model beats the old by the tolerance is chance
+    result = cli("train", "--labels", labels, "--models", models, "--promote", "--force", "--no-learning-curve")
     assert result.code == 0, result.err
     second = (models / "CURRENT").read_text().strip()
     assert second != first

@@ -29,7 +29,9 @@ def two(tmp_path_factory):
     labels, models, first = train_with_holdout(_cli, root)
     with open(labels / "data" / "doc0.jsonl", "a", encoding="utf-8") as out:
         out.write(json.dumps(rec(99, "全年发放助学金，落实营养改善计划。", ["资助"], doc="doc0"), ensure_ascii=False) + "\n")
-    assert _cli("train", "--labels", labels, "--models", models, "--promote", "--no-learning-curve").code == 0
+    # --force: on these toy paragraphs it is chance whether the second beats the first by the tolerance
+    assert _cli("train", "--labels", labels, "--models", models, "--promote", "--force",
+                "--no-learning-curve").code == 0
     second = (models / "CURRENT").read_text().strip()
     assert second != first
     return {"labels": labels, "models": models, "first": first, "second": second, "root": root}
