@@ -39,7 +39,7 @@ def upload_paths(api: FastAPI) -> frozenset[str]:
                      if "multipart/form-data" in methods.get("post", {}).get("requestBody", {}).get("content", {}))
 
 
-def _error(status: int, code: str, message: str, **headers: str) -> tuple:
+def _error(status: int, code: str, message: str, /, **headers: str) -> tuple:
     body = json.dumps(envelope(code, message), ensure_ascii=False).encode("utf-8")
     return status, body, headers
 

@@ -22,7 +22,7 @@ from serving.scoring import speed
 from serving.scoring.normalize import normalize_batch
 from serving.scoring.numpy_path import CLAUSE as _CLAUSE, DROPPED as _DROPPED, NEWLINE as _NEWLINE, UNKNOWN as _UNKNOWN
 from serving.scoring.numpy_path import NumpyPath
-from serving.scoring.segmenter import RustSegmenter, make_segmenter
+from serving.scoring.segmenter import JiebaSegmenter, RustSegmenter, make_segmenter
 
 _TOKEN_CACHE_MAX = 400_000
 
@@ -69,7 +69,7 @@ class FastScorer(NumpyPath):
         self.intercept = np.asarray(arrays["intercept"], dtype=float)
         self.thresholds = np.asarray(arrays["thresholds"], dtype=float)
         self.labels = arrays["labels"].tolist()
-        self._segment = None
+        self._segment: RustSegmenter | JiebaSegmenter | None = None
         self._lock = threading.Lock()
         # Words: unigram -> column; a bigram (column a, column b) packed into a * n_words + b.
         self.unigram = {t: j for j, t in enumerate(names[:n_words]) if " " not in t}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from training.decision import decide
 from training.errors import CannotCompile, ModelError
 
 from serving.scoring.fastpath import FastScorer
+
+if TYPE_CHECKING:
+    from serving.scoring.explain import Explainer
 
 
 WARM_UP = ["全面落实学生资助政策，发放助学金120万元。", "下半年将新建城南小学，确保明年秋季投入使用。"]
@@ -42,7 +46,7 @@ class Predictor:
                                  f"({type(exc).__name__}: {exc}); retrain with `zongjie train --force`") from None
         self.thresholds = self.fast.thresholds
         self.init_context(loaded.compiled or {})
-        self._explainer = None
+        self._explainer: Explainer | None = None
         self._lock = threading.Lock()
 
     def init_context(self, compiled) -> None:

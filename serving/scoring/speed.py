@@ -17,7 +17,7 @@ def _load():
     if os.environ.get("ZONGJIE_PURE_PYTHON"):
         return None
     try:
-        from serving.scoring import _speed
+        import serving.scoring._speed as _speed
     except ImportError:
         return None
     return _speed if getattr(_speed, "VERSION", None) == VERSION else None
