@@ -13,22 +13,18 @@ ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from sklearn.base import clone  # noqa: E402
 
-from training.crossval import GRID, calibrate, choose_thresholds, fit_calibration, oof_scores  # noqa: E402
+from training.crossval import GRID, NEAR_BEST, calibrate, choose_thresholds, fit_calibration, oof_scores  # noqa: E402
 from training.decision import decide  # noqa: E402
 from training.holdout import holdout_docs, split_holdout  # noqa: E402
 from training.labelset import LABELS  # noqa: E402
-from training.metrics import compute_metrics  # noqa: E402
+from training.metrics import compute_metrics, f1_scores  # noqa: E402
 from training.train import TrainSettings, label_matrix, load_training_data, make_pipeline  # noqa: E402
-
-EPS = 0.01
 
 
 def f1_curve(y, s):
-    pred = s[None, :] >= GRID[:, None]
-    tp = (pred & (y[None, :] == 1)).sum(1)
-    fp = (pred & (y[None, :] == 0)).sum(1)
-    fn = (~pred & (y[None, :] == 1)).sum(1)
-    return 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    """F1 at every GRID threshold, as choose_thresholds computes it."""
+    preds = (s[None, :] >= GRID[:, None]).astype(int)
+    return f1_scores(np.repeat(y[None, :], len(GRID), 0).T, preds.T)
 
 
 def doc_bootstrap_curves(y, s, groups, rng, n=200):
@@ -42,7 +38,14 @@ def doc_bootstrap_curves(y, s, groups, rng, n=200):
 
 
 def rule_argmax(Y, S, groups):
-    return choose_thresholds(Y, S)
+    """The rule in service before (TRAINER_REVISION 3): the best F1, ties nearest 0.5."""
+    out = np.full(Y.shape[1], 0.5)
+    for j in range(Y.shape[1]):
+        if Y[:, j].sum():
+            c = f1_curve(Y[:, j], S[:, j])
+            top = np.flatnonzero(np.isclose(c, c.max()))
+            out[j] = GRID[top[np.argmin(np.abs(GRID[top] - 0.5))]]
+    return out
 
 
 def rule_smoothed(Y, S, groups):
@@ -52,21 +55,18 @@ def rule_smoothed(Y, S, groups):
                      for j in range(Y.shape[1])])
 
 
-def _plateau(Y, S, pick):
+def rule_plateau_low(Y, S, groups):
     out = []
     for j in range(Y.shape[1]):
         c = f1_curve(Y[:, j], S[:, j])
-        near = GRID[c >= c.max() - EPS]
-        out.append(pick(near))
+        near = GRID[c >= c.max() - NEAR_BEST]
+        out.append(near.min())
     return np.array(out)
 
 
 def rule_plateau_mid(Y, S, groups):
-    return _plateau(Y, S, np.median)
-
-
-def rule_plateau_low(Y, S, groups):
-    return _plateau(Y, S, np.min)
+    """The rule merged: training/crossval.py::choose_thresholds."""
+    return choose_thresholds(Y, S)
 
 
 RULES = {"argmax": rule_argmax, "smoothed": rule_smoothed, "plateau-mid": rule_plateau_mid,
