@@ -7,10 +7,11 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from serving.batch.run import run_tag
-from serving.batch.tagger import ModelRef
+from serving.batch.tagger import ModelRef, resolve
 
 REPORT = ["某县教育局2021年工作总结", "一、主要工作", "（一）学生资助",
           "全年发放助学金，落实营养改善计划，惠及学生三千余人。", "（二）教师队伍",
@@ -129,6 +130,11 @@ def test_every_format_is_read_into_paragraphs_with_heading_paths(tagged):
 def test_rows_carry_labels_scores_and_model(tagged, trained):
     row = next(r for r in tagged["rows"] if r["text"].startswith("全年发放助学金，落实"))
     assert "资助" in row["labels"] and not {"基建", "安全", "师资"} & set(row["labels"])  # a toy model: 德育 may come too
+    # and the labels are exactly the decision rule applied to the row's (context) scores
+    predictor = resolve(ModelRef(str(trained["models"]), trained["version"]))
+    assert predictor.context_thresholds is not None
+    chosen = predictor.decide(np.array([list(row["scores"].values())]), predictor.context_thresholds)[0]
+    assert row["labels"] == [lab for lab, on in zip(predictor.labels, chosen) if on]
     assert list(row["scores"]) == ["基建", "资助", "德育", "安全", "师资", "问题", "计划"]
     assert row["model"] == trained["version"]
 
